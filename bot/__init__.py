@@ -1,0 +1,1 @@
+"""Front ends: the Discord bot and the terminal (CLI and chat)."""

@@ -1,0 +1,180 @@
+"""The ``newsdesk`` command: ingest, ask, chat, stats (and the Discord bot)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.newsroom import Newsroom
+from bot.render_text import answer_text, report_text
+from bot.settings import Settings
+from ingest.errors import ParseError
+from ingest.parsing import parse_date
+from retrieval.errors import NewsdeskError
+
+log = logging.getLogger(__name__)
+
+
+class UsageError(NewsdeskError):
+    """Bad command-line input."""
+
+
+def parse_as_of(value: str | None) -> datetime | None:
+    """A date means the end of that day (UTC); a full timestamp is taken as is."""
+    if not value:
+        return None
+    try:
+        moment = parse_date(value)
+    except ParseError as exc:
+        raise UsageError(f"--as-of: {exc}") from None
+    if moment is not None and len(value.strip()) == 10:
+        moment = datetime.combine(moment.date(), time(23, 59, 59), tzinfo=UTC)
+    return moment
+
+
+def cmd_ingest(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
+    if args.json or not sys.stderr.isatty():
+        report = room.ingest_sync(args.sources, args.namespace)
+    else:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+        with Progress(
+            SpinnerColumn(), TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), transient=True
+        ) as bar:
+            task = bar.add_task("ingest", total=None)
+            report = room.ingest_sync(args.sources, args.namespace, lambda n: bar.advance(task, n))
+    if args.json:
+        out.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        out.write(report_text(report) + "\n")
+    ingested = report.articles_added + report.articles_updated + report.articles_skipped
+    return 1 if report.errors and not ingested else 0
+
+
+def cmd_ask(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
+    if args.questions:
+        return _ask_batch(args, room, out)
+    if not args.question:
+        raise UsageError("ask needs a QUESTION or --questions FILE.jsonl")
+    answer = room.ask_sync(args.question, args.namespace, k=args.k, as_of=parse_as_of(args.as_of))
+    if args.json:
+        out.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        out.write(answer_text(answer) + "\n")
+    return 0
+
+
+def _ask_batch(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
+    path = Path(args.questions)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        row: dict[str, Any] = {"id": None}
+        try:
+            query = json.loads(line)
+            row["id"] = query.get("id")
+            as_of = parse_as_of(query.get("as_of") or args.as_of)
+            row.update(room.ask_sync(str(query["question"]), args.namespace, k=args.k, as_of=as_of).to_dict())
+        except (json.JSONDecodeError, KeyError, AttributeError, TypeError):
+            row["error"] = f"line {number}: expected a JSON object with 'question'"
+        except NewsdeskError as exc:
+            row["error"] = f"line {number}: {exc}"
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        out.flush()
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
+    out.write("Ask about the ingested news. Empty line or Ctrl-D to quit.\n")
+    while True:
+        try:
+            question = input("? ")
+        except (EOFError, KeyboardInterrupt):
+            out.write("\n")
+            return 0
+        if not question.strip() or question.strip() in (":q", "quit", "exit"):
+            return 0
+        try:
+            out.write(answer_text(room.ask_sync(question, args.namespace, k=args.k)) + "\n\n")
+        except NewsdeskError as exc:
+            out.write(f"error: {exc}\n\n")
+
+
+def cmd_stats(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
+    stats = room.stats_sync(args.namespace)
+    if args.json:
+        out.write(json.dumps(stats) + "\n")
+        return 0
+    out.write(f"store: {stats['store']}\n")
+    if not stats["namespaces"]:
+        out.write("no articles yet\n")
+    for ns, row in stats["namespaces"].items():
+        out.write(f"{ns}: {row['articles']} articles, {row['chunks']} chunks\n")
+    return 0
+
+
+Handler = Callable[[argparse.Namespace, Newsroom, TextIO], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsdesk", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add("ingest", cmd_ingest, "Ingest files, folders (recursive), .jsonl files and URLs.")
+    p.add_argument("sources", nargs="+", metavar="PATH_OR_URL")
+    p.add_argument("--namespace", default="default")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    p = add("ask", cmd_ask, "Answer a question from the ingested articles, with citations.")
+    p.add_argument("question", nargs="?")
+    p.add_argument("--namespace", default="default")
+    p.add_argument("--k", type=int, default=None, help="chunks to retrieve")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--questions", metavar="FILE.jsonl", help="answer each {id, question, as_of?} line")
+    p.add_argument("--as-of", dest="as_of", metavar="DATE", help="the moment of asking (default: now)")
+
+    p = add("chat", cmd_chat, "Ask questions interactively.")
+    p.add_argument("--namespace", default="default")
+    p.add_argument("--k", type=int, default=None)
+
+    p = add("stats", cmd_stats, "Articles and chunks per namespace.")
+    p.add_argument("--namespace", default=None)
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = settings or Settings()
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level.upper(), logging.INFO) if args.command == "bot" else
+        max(logging.WARNING, getattr(logging, settings.log_level.upper(), logging.WARNING)),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        room = Newsroom.from_settings(settings)
+        return int(args.handler(args, room, sys.stdout))
+    except NewsdeskError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""The composition root's product: one object both front ends call, sync and async."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.settings import Settings
+from ingest.loaders import Item, articles_from_bytes
+from ingest.pipeline import IngestReport, Ingestor, Progress
+from retrieval.embedder import MiniLMEmbedder
+from retrieval.errors import ArticleNotFound
+from retrieval.models import Answer
+from retrieval.search import Retriever
+from retrieval.service import AskService
+from retrieval.store import ArticleSummary, ChromaStore, embedded_client, http_client
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Newsroom:
+    """Ask, ingest, list and forget articles of a namespace."""
+
+    store: ChromaStore
+    ingestor: Ingestor
+    asker: AskService
+    top_k: int = 10
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Newsroom:
+        """Build the services the settings describe (embedded store unless a host is set)."""
+        if settings.chroma_host:
+            headers = None
+            if settings.chroma_token is not None:
+                headers = {"Authorization": f"Bearer {settings.chroma_token.get_secret_value()}"}
+            client = http_client(
+                settings.chroma_host, settings.chroma_port, ssl=settings.chroma_ssl, headers=headers
+            )
+            label = f"Chroma server {settings.chroma_host}:{settings.chroma_port}"
+        else:
+            path = settings.data_dir / "chroma"
+            client = embedded_client(path)
+            label = str(path)
+        embedder = MiniLMEmbedder(threads=settings.embedding_threads or None)
+        store = ChromaStore(client, embedder.name, label=label)
+        ingestor = Ingestor(
+            store, embedder, max_tokens=settings.chunk_tokens, overlap_tokens=settings.chunk_overlap
+        )
+        asker = AskService(Retriever(store, embedder))
+        return cls(store=store, ingestor=ingestor, asker=asker, top_k=settings.top_k)
+
+    # -- synchronous (terminal) --------------------------------------------------------------
+
+    def ask_sync(
+        self, question: str, namespace: str = "default", k: int | None = None, as_of: datetime | None = None
+    ) -> Answer:
+        return self.asker.ask(question, namespace, k=k or self.top_k, as_of=as_of)
+
+    def ingest_sync(
+        self, sources: Iterable[str], namespace: str = "default", progress: Progress | None = None
+    ) -> IngestReport:
+        return self.ingestor.ingest(sources, namespace, progress)
+
+    def ingest_bytes_sync(self, data: bytes, name: str, namespace: str = "default") -> IngestReport:
+        items: list[Item] = list(articles_from_bytes(data, name))
+        return self.ingestor.ingest_items(items, namespace)
+
+    def forget_sync(self, key: str, namespace: str = "default") -> ArticleSummary:
+        found = self.store.find_article(namespace, key)
+        if found is None:
+            raise ArticleNotFound(f"no article {key!r} here")
+        self.store.delete_article(namespace, found.id)
+        return found
+
+    def stats_sync(self, namespace: str | None = None) -> dict[str, Any]:
+        spaces = [namespace] if namespace else self.store.namespaces()
+        per = {}
+        for ns in spaces:
+            articles = self.store.articles(ns)
+            per[ns] = {"articles": len(articles), "chunks": self.store.count(ns)}
+        return {"store": self.store.label, "namespaces": per}
+
+    # -- asynchronous (Discord): blocking work runs off the event loop ------------------------
+
+    async def ask(
+        self, question: str, namespace: str = "default", k: int | None = None, as_of: datetime | None = None
+    ) -> Answer:
+        return await asyncio.to_thread(self.ask_sync, question, namespace, k, as_of)
+
+    async def ingest(self, sources: Iterable[str], namespace: str = "default") -> IngestReport:
+        return await asyncio.to_thread(self.ingest_sync, list(sources), namespace)
+
+    async def ingest_bytes(self, data: bytes, name: str, namespace: str = "default") -> IngestReport:
+        return await asyncio.to_thread(self.ingest_bytes_sync, data, name, namespace)
+
+    async def forget(self, key: str, namespace: str = "default") -> ArticleSummary:
+        return await asyncio.to_thread(self.forget_sync, key, namespace)
+
+    async def articles(self, namespace: str = "default") -> list[ArticleSummary]:
+        return await asyncio.to_thread(self.store.articles, namespace)
+
+    async def stats(self, namespace: str | None = None) -> dict[str, Any]:
+        return await asyncio.to_thread(self.stats_sync, namespace)

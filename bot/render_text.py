@@ -1,0 +1,41 @@
+"""Render answers and reports for the terminal."""
+
+from __future__ import annotations
+
+from ingest.pipeline import IngestReport
+from retrieval.models import Answer, Citation
+
+
+def source_line(citation: Citation) -> str:
+    """``Title — outlet, 2024-05-17`` for a citation."""
+    bits = [b for b in (citation.source, citation.published_at and citation.published_at.date().isoformat()) if b]
+    return f"{citation.title} — {', '.join(str(b) for b in bits)}" if bits else citation.title
+
+
+def answer_text(answer: Answer) -> str:
+    """The answer, then its numbered sources with their quotes."""
+    lines = [answer.text]
+    if answer.notice:
+        lines += ["", f"({answer.notice})"]
+    if answer.citations:
+        lines += ["", "Sources:"]
+        for c in answer.citations:
+            lines.append(f"[{c.n}] {source_line(c)}")
+            lines.append(f"    “{' '.join(c.quote.split())}”")
+            if c.url:
+                lines.append(f"    {c.url}")
+    return "\n".join(lines)
+
+
+def report_text(report: IngestReport) -> str:
+    """A short summary of an ingest run, errors listed one a line."""
+    parts = [f"{report.articles_added} added"]
+    if report.articles_updated:
+        parts.append(f"{report.articles_updated} updated")
+    parts.append(f"{report.articles_skipped} already stored")
+    parts.append(f"{report.chunks_added} chunks written")
+    if report.errors:
+        parts.append(f"{len(report.errors)} failed")
+    lines = ["Ingested: " + ", ".join(parts) + f" ({report.seconds:.1f} s)."]
+    lines += [f"  error: {e['error']}" for e in report.errors]
+    return "\n".join(lines)

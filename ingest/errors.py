@@ -1,0 +1,17 @@
+"""Errors of the ingest layer; ``str()`` of each is a short reason safe to show a user."""
+
+from __future__ import annotations
+
+from retrieval.errors import NewsdeskError
+
+
+class IngestError(NewsdeskError):
+    """One source could not be ingested; the message says why."""
+
+
+class ParseError(IngestError):
+    """The content is not an article this parser can read."""
+
+
+class UnsupportedSource(IngestError):
+    """A source of a kind that cannot be ingested (unknown scheme, binary file, ...)."""

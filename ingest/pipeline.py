@@ -1,0 +1,201 @@
+"""Ingest sources into a namespace: parse, chunk, embed in batches, write through the store."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ingest.chunking import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP_TOKENS, chunk_article
+from ingest.errors import IngestError, UnsupportedSource
+from ingest.loaders import DEFAULT_MAX_FILE_BYTES, Item, iter_path
+from ingest.urls import is_url
+from retrieval.embedder import MAX_WORDPIECES, Embedder
+from retrieval.models import Article, Chunk
+from retrieval.store import ChromaStore
+
+log = logging.getLogger(__name__)
+
+# Articles chunked and embedded together: big batches keep the embedder busy.
+_GROUP = 32
+
+Progress = Callable[[int], None]
+UrlLoader = Callable[[str], Iterable[Item]]
+
+
+@dataclass(slots=True)
+class ArticleResult:
+    """What happened to one article: ``added``, ``updated`` or ``skipped`` (already stored)."""
+
+    id: str
+    title: str
+    status: str
+    chunks: int
+    published_at: str | None = None
+    url: str | None = None
+    source: str | None = None
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """The outcome of one ingest call (the CLI's ``--json`` report)."""
+
+    articles_added: int = 0
+    articles_updated: int = 0
+    articles_skipped: int = 0
+    chunks_added: int = 0
+    chunks_removed: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
+    articles: list[ArticleResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "articles_added": self.articles_added,
+            "articles_updated": self.articles_updated,
+            "articles_skipped": self.articles_skipped,
+            "chunks_added": self.chunks_added,
+            "chunks_removed": self.chunks_removed,
+            "errors": list(self.errors),
+            "articles": [
+                {k: getattr(a, k) for k in ArticleResult.__slots__}  # type: ignore[attr-defined]
+                for a in self.articles
+            ],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class Ingestor:
+    """Writes articles into the store, idempotently.
+
+    Args:
+        store: Where chunks go.
+        embedder: Embeds chunk texts (title plus chunk).
+        max_tokens: Chunk size in tiktoken tokens.
+        overlap_tokens: Overlap between consecutive chunks.
+        url_loader: Fetches a URL into articles; without one, URLs are refused.
+        max_file_bytes: Largest file read.
+    """
+
+    def __init__(
+        self,
+        store: ChromaStore,
+        embedder: Embedder,
+        *,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
+        overlap_tokens: int = DEFAULT_OVERLAP_TOKENS,
+        url_loader: UrlLoader | None = None,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.max_tokens = max_tokens
+        self.overlap_tokens = overlap_tokens
+        self.url_loader = url_loader
+        self.max_file_bytes = max_file_bytes
+
+    def items(self, sources: Iterable[str]) -> Iterator[Item]:
+        """Parsed articles (or per-item errors) of paths and URLs, in order."""
+        for source in sources:
+            if is_url(source):
+                if self.url_loader is None:
+                    yield (source, UnsupportedSource(f"{source}: URL ingestion is not configured"))
+                    continue
+                yield from self.url_loader(source)
+            else:
+                yield from iter_path(Path(source), self.max_file_bytes)
+
+    def ingest(
+        self, sources: Iterable[str], namespace: str = "default", progress: Progress | None = None
+    ) -> IngestReport:
+        """Ingest files, folders and URLs; a bad item is reported and the rest still go in."""
+        return self.ingest_items(self.items(sources), namespace, progress)
+
+    def ingest_items(
+        self, items: Iterable[Item], namespace: str = "default", progress: Progress | None = None
+    ) -> IngestReport:
+        """Ingest already-parsed items (articles or per-item errors)."""
+        started = time.perf_counter()
+        report = IngestReport()
+        group: list[Article] = []
+        seen: set[str] = set()
+        for origin, item in items:
+            if isinstance(item, IngestError):
+                report.errors.append({"source": origin, "error": str(item)})
+                if progress:
+                    progress(1)
+                continue
+            if item.id in seen:  # the same article twice in one batch
+                report.articles_skipped += 1
+                continue
+            seen.add(item.id)
+            group.append(item)
+            if len(group) >= _GROUP:
+                self._write_group(group, namespace, report, progress)
+                group = []
+        if group:
+            self._write_group(group, namespace, report, progress)
+        report.seconds = time.perf_counter() - started
+        log.info(
+            "ingest namespace=%s added=%d updated=%d skipped=%d chunks=%d errors=%d seconds=%.2f",
+            namespace, report.articles_added, report.articles_updated, report.articles_skipped,
+            report.chunks_added, len(report.errors), report.seconds,
+        )
+        return report
+
+    def chunk(self, article: Article) -> list[Chunk]:
+        """Chunks sized for both tiktoken and the embedder's WordPiece budget (with the title)."""
+        head = self.embedder.count_wordpieces(article.title) + 1
+
+        def fits(text: str) -> bool:
+            return head + self.embedder.count_wordpieces(text) <= MAX_WORDPIECES
+
+        return chunk_article(article, self.max_tokens, self.overlap_tokens, fits=fits)
+
+    def _write_group(
+        self, group: list[Article], namespace: str, report: IngestReport, progress: Progress | None
+    ) -> None:
+        todo: list[tuple[Article, list[Chunk], bool]] = []
+        for article in group:
+            stored = self.store.stored_hash(namespace, article.id)
+            if stored == article.content_hash:
+                report.articles_skipped += 1
+                report.articles.append(_result(article, "skipped", 0))
+                continue
+            todo.append((article, self.chunk(article), stored is not None))
+        texts = [embedding_text(a, c) for a, chunks, _ in todo for c in chunks]
+        vectors = self.embedder.embed(texts)
+        offset = 0
+        for article, chunks, existed in todo:
+            part = vectors[offset : offset + len(chunks)]
+            offset += len(chunks)
+            removed = self.store.write_article(namespace, article, chunks, part)
+            report.chunks_added += len(chunks)
+            report.chunks_removed += removed
+            if existed:
+                report.articles_updated += 1
+            else:
+                report.articles_added += 1
+            report.articles.append(_result(article, "updated" if existed else "added", len(chunks)))
+        if progress:
+            progress(len(group))
+
+
+def embedding_text(article: Article, chunk: Chunk) -> str:
+    """What the embedder sees for a chunk: the headline gives every chunk its story's context."""
+    return f"{article.title}\n{chunk.text}"
+
+
+def _result(article: Article, status: str, chunks: int) -> ArticleResult:
+    return ArticleResult(
+        id=article.id,
+        title=article.title,
+        status=status,
+        chunks=chunks,
+        published_at=article.published_at.isoformat() if article.published_at else None,
+        url=article.url,
+        source=article.source,
+    )

@@ -1,0 +1,1 @@
+"""Retrieval: the store contract, search and cited answers."""

@@ -1,0 +1,23 @@
+"""Citations are built from stored chunks, never trusted from a model: quotes are body slices."""
+
+from __future__ import annotations
+
+from retrieval.models import Citation, RetrievedChunk
+
+
+def cite(n: int, chunk: RetrievedChunk, lo: int, hi: int) -> Citation:
+    """Cite ``chunk.text[lo:hi]``; the citation's offsets are in the article body."""
+    if not 0 <= lo < hi <= len(chunk.text):
+        raise ValueError(f"quote span {lo}:{hi} outside chunk {chunk.chunk_id}")
+    return Citation(
+        n=n,
+        article_id=chunk.article_id,
+        title=chunk.title,
+        quote=chunk.text[lo:hi],
+        start=chunk.start + lo,
+        end=chunk.start + hi,
+        chunk_id=chunk.chunk_id,
+        url=chunk.url,
+        published_at=chunk.published_at,
+        source=chunk.source,
+    )

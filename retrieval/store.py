@@ -1,0 +1,331 @@
+"""The Chroma store contract: one collection per namespace, one record per chunk.
+
+Every chunk record carries its article's metadata, so an article lives entirely in its chunks and
+anything derived (the lexical index, article lists) can be rebuilt from Chroma alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.config import Settings as ChromaSettings
+
+from retrieval.embedder import Vectors
+from retrieval.errors import InvalidNamespace, StoreUnavailable
+from retrieval.models import Article, Chunk, RetrievedChunk
+
+log = logging.getLogger(__name__)
+
+COLLECTION_PREFIX = "newsdesk_"
+SCHEMA_VERSION = 1
+_NAMESPACE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,40}$")
+_PAGE = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleSummary:
+    """An article as the store knows it (from its first chunk's metadata)."""
+
+    id: str
+    title: str
+    url: str | None
+    published_at: datetime | None
+    source: str | None
+    chunks: int
+    content_hash: str
+    ingested_at: datetime | None
+
+
+def collection_name(namespace: str) -> str:
+    """The Chroma collection of a namespace (``default``, or a Discord guild id)."""
+    if not _NAMESPACE.match(namespace):
+        raise InvalidNamespace(
+            f"invalid namespace {namespace!r}: use 1-41 letters, digits, '-' or '_', starting alphanumeric"
+        )
+    return COLLECTION_PREFIX + namespace
+
+
+def embedded_client(path: Path) -> ClientAPI:
+    """A Chroma ``PersistentClient`` under ``path`` (telemetry off: this machine stays offline)."""
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+    except Exception as exc:
+        raise StoreUnavailable(f"cannot open the news store at {path}: {exc}") from exc
+
+
+def http_client(
+    host: str, port: int, *, ssl: bool = False, headers: dict[str, str] | None = None
+) -> ClientAPI:
+    """A client of a Chroma server."""
+    try:
+        return chromadb.HttpClient(
+            host=host,
+            port=port,
+            ssl=ssl,
+            headers=headers,
+            settings=ChromaSettings(anonymized_telemetry=False),
+        )
+    except Exception as exc:
+        raise StoreUnavailable(f"the news store is unreachable (Chroma server {host}:{port})") from exc
+
+
+class ChromaStore:
+    """Reads and writes articles' chunks in Chroma, one collection per namespace.
+
+    Args:
+        client: An embedded or HTTP Chroma client.
+        embedder_name: Recorded on each collection so vectors of another model are never mixed in.
+        label: How to name the store in error messages (a path or ``host:port``).
+    """
+
+    def __init__(self, client: ClientAPI, embedder_name: str, label: str = "Chroma") -> None:
+        self._client = client
+        self._embedder_name = embedder_name
+        self.label = label
+
+    def collection(self, namespace: str, *, create: bool = False) -> Collection | None:
+        """The namespace's collection, or ``None`` when it has none and ``create`` is false."""
+        name = collection_name(namespace)
+        try:
+            if create:
+                return self._client.get_or_create_collection(
+                    name,
+                    embedding_function=None,
+                    configuration={"hnsw": {"space": "cosine"}},
+                    metadata={"embedder": self._embedder_name, "schema": SCHEMA_VERSION},
+                )
+            return self._client.get_collection(name, embedding_function=None)
+        except Exception as exc:
+            if not create and _is_missing(exc):
+                return None
+            raise self._unavailable(exc) from exc
+
+    def namespaces(self) -> list[str]:
+        """Namespaces that hold a collection."""
+        try:
+            names = [c if isinstance(c, str) else c.name for c in self._client.list_collections()]
+        except Exception as exc:
+            raise self._unavailable(exc) from exc
+        return sorted(n[len(COLLECTION_PREFIX) :] for n in names if n.startswith(COLLECTION_PREFIX))
+
+    def stored_hash(self, namespace: str, article_id: str) -> str | None:
+        """Content hash of the stored version of an article, or ``None`` if it is not stored."""
+        col = self.collection(namespace)
+        if col is None:
+            return None
+        got = self._call(col.get, where={"article_id": article_id}, limit=1, include=["metadatas"])
+        metas = got.get("metadatas") or []
+        return str(metas[0]["content_hash"]) if metas else None
+
+    def write_article(
+        self, namespace: str, article: Article, chunks: Sequence[Chunk], vectors: Vectors
+    ) -> int:
+        """Store an article's chunks in one upsert, then drop chunks of its older versions.
+
+        Returns:
+            The number of stale chunks removed (0 for a new article).
+        """
+        col = self.collection(namespace, create=True)
+        assert col is not None  # noqa: S101 -- create=True never returns None
+        now = datetime.now(UTC).isoformat()
+        metas: list[Any] = [
+            _chunk_metadata(article, chunk, len(chunks), now) for chunk in chunks
+        ]
+        self._call(
+            col.upsert,
+            ids=[c.id for c in chunks],
+            documents=[c.text for c in chunks],
+            embeddings=vectors,
+            metadatas=metas,
+        )
+        stale = self._call(
+            col.get,
+            where={"$and": [{"article_id": article.id}, {"content_hash": {"$ne": article.content_hash}}]},
+            include=[],
+        )["ids"]
+        if stale:
+            self._call(col.delete, ids=stale)
+        return len(stale)
+
+    def delete_article(self, namespace: str, article_id: str) -> int:
+        """Remove every chunk of an article; returns how many were removed."""
+        col = self.collection(namespace)
+        if col is None:
+            return 0
+        ids = self._call(col.get, where={"article_id": article_id}, include=[])["ids"]
+        if ids:
+            self._call(col.delete, ids=ids)
+        return len(ids)
+
+    def find_article(self, namespace: str, key: str) -> ArticleSummary | None:
+        """An article by id or by URL."""
+        col = self.collection(namespace)
+        if col is None:
+            return None
+        for field in ("article_id", "url"):
+            got = self._call(col.get, where={"$and": [{field: key}, {"index": 0}]}, include=["metadatas"])
+            if got["ids"]:
+                return _summary(got["metadatas"][0])  # type: ignore[index]
+        return None
+
+    def articles(self, namespace: str) -> list[ArticleSummary]:
+        """Every article of the namespace, newest first."""
+        col = self.collection(namespace)
+        if col is None:
+            return []
+        out = [_summary(m) for _, _, m in self._pages(col, where={"index": 0}, documents=False)]
+        epoch = datetime.min.replace(tzinfo=UTC)
+        out.sort(key=lambda a: (a.published_at or epoch, a.title), reverse=True)
+        return out
+
+    def iter_chunks(self, namespace: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """``(chunk_id, text, metadata)`` for every chunk (for derived indexes)."""
+        col = self.collection(namespace)
+        if col is None:
+            return
+        yield from self._pages(col, where=None, documents=True)
+
+    def count(self, namespace: str) -> int:
+        """Number of chunks in the namespace."""
+        col = self.collection(namespace)
+        return 0 if col is None else int(self._call(col.count))
+
+    def query(
+        self, namespace: str, vector: Vectors, k: int, where: dict[str, Any] | None = None
+    ) -> list[RetrievedChunk]:
+        """Nearest chunks by cosine similarity (score = 1 - distance)."""
+        col = self.collection(namespace)
+        if col is None:
+            return []
+        total = self._call(col.count)
+        if total == 0:
+            return []
+        res = self._call(
+            col.query,
+            query_embeddings=[vector],
+            n_results=min(k, total),
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        ids = res["ids"][0]
+        docs = (res.get("documents") or [[]])[0]
+        metas = (res.get("metadatas") or [[]])[0]
+        dists = (res.get("distances") or [[]])[0]
+        return [
+            to_retrieved(cid, doc or "", dict(meta), 1.0 - float(dist))
+            for cid, doc, meta, dist in zip(ids, docs, metas, dists, strict=True)
+        ]
+
+    def get_chunks(self, namespace: str, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        """Text and metadata of chunks by id."""
+        col = self.collection(namespace)
+        if col is None or not ids:
+            return {}
+        got = self._call(col.get, ids=list(ids), include=["documents", "metadatas"])
+        return {
+            cid: (doc or "", dict(meta))
+            for cid, doc, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
+        }
+
+    def heartbeat(self) -> None:
+        """Raise :class:`StoreUnavailable` unless the store answers."""
+        self._call(self._client.heartbeat)
+
+    def _pages(
+        self, col: Collection, where: dict[str, Any] | None, documents: bool
+    ) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        include: list[Any] = ["metadatas", "documents"] if documents else ["metadatas"]
+        offset = 0
+        while True:
+            got = self._call(col.get, where=where, limit=_PAGE, offset=offset, include=include)
+            docs = got.get("documents") or [""] * len(got["ids"])
+            for cid, doc, meta in zip(got["ids"], docs, got["metadatas"] or [], strict=True):
+                yield cid, doc or "", dict(meta)
+            if len(got["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
+    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (ValueError, TypeError, KeyError):
+            raise
+        except Exception as exc:
+            raise self._unavailable(exc) from exc
+
+    def _unavailable(self, exc: BaseException) -> StoreUnavailable:
+        log.warning("store error at %s: %s", self.label, exc)
+        return StoreUnavailable(f"the news store is unreachable ({self.label})")
+
+
+def _is_missing(exc: BaseException) -> bool:
+    text = f"{type(exc).__name__} {exc}".lower()
+    return "notfound" in text or "does not exist" in text or "not found" in text
+
+
+def _chunk_metadata(article: Article, chunk: Chunk, n_chunks: int, now: str) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "article_id": article.id,
+        "title": article.title,
+        "content_hash": article.content_hash,
+        "index": chunk.index,
+        "n_chunks": n_chunks,
+        "start": chunk.start,
+        "end": chunk.end,
+        "ingested_at": now,
+        # 0 marks an undated article, so a "published before" filter keeps it reachable.
+        "published_ts": int(article.published_at.timestamp()) if article.published_at else 0,
+    }
+    if article.url:
+        meta["url"] = article.url
+    if article.source:
+        meta["source"] = article.source
+    if article.published_at:
+        meta["published_at"] = article.published_at.isoformat()
+    return meta
+
+
+def _parse_moment(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def to_retrieved(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> RetrievedChunk:
+    """Build a :class:`RetrievedChunk` from a stored record."""
+    return RetrievedChunk(
+        chunk_id=chunk_id,
+        article_id=str(meta["article_id"]),
+        title=str(meta.get("title", "")),
+        text=text,
+        start=int(meta.get("start", 0)),
+        end=int(meta.get("end", len(text))),
+        score=score,
+        url=meta.get("url"),
+        published_at=_parse_moment(meta.get("published_at")),
+        source=meta.get("source"),
+    )
+
+
+def _summary(meta: Any) -> ArticleSummary:
+    return ArticleSummary(
+        id=str(meta["article_id"]),
+        title=str(meta.get("title", "")),
+        url=meta.get("url"),
+        published_at=_parse_moment(meta.get("published_at")),
+        source=meta.get("source"),
+        chunks=int(meta.get("n_chunks", 0)),
+        content_hash=str(meta.get("content_hash", "")),
+        ingested_at=_parse_moment(meta.get("ingested_at")),
+    )
