@@ -1,0 +1,105 @@
+"""The CLI contract of ingest and ask (DESIGN.md): JSON shapes, batch mode, errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot import cli
+
+
+@pytest.fixture
+def run(newsroom, settings, monkeypatch, capsys):
+    monkeypatch.setattr(cli.Newsroom, "from_settings", classmethod(lambda cls, s: newsroom))
+
+    def _run(*argv: str) -> tuple[int, str, str]:
+        code = cli.main(list(argv), settings=settings)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return _run
+
+
+def test_ingest_json_report_then_rerun_is_a_noop(run, seed_dir):
+    code, out, _ = run("ingest", str(seed_dir), "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert {"articles_added", "articles_skipped", "chunks_added", "errors"} <= report.keys()
+    assert report["articles_added"] == 1 and report["chunks_added"] > 0 and report["errors"] == []
+    code, out, _ = run("ingest", str(seed_dir), "--json")
+    again = json.loads(out)
+    assert (again["articles_added"], again["chunks_added"], again["articles_skipped"]) == (0, 0, 1)
+
+
+def test_ask_json_contract(run, seed_dir):
+    run("ingest", str(seed_dir))
+    code, out, _ = run("ask", "who did Lavrov meet?", "--json")
+    answer = json.loads(out)
+    assert code == 0
+    assert {"question", "answer", "mode", "citations", "retrieved"} <= answer.keys()
+    assert answer["question"] == "who did Lavrov meet?"
+    assert answer["citations"], "expected at least one citation"
+    for c in answer["citations"]:
+        assert {"n", "article_id", "title", "url", "published_at", "quote", "start", "end"} <= c.keys()
+        assert c["published_at"].startswith("2024-05-17T20:35:05")
+    for r in answer["retrieved"]:
+        assert {"chunk_id", "article_id", "title", "url", "score", "text"} <= r.keys()
+
+
+def test_ask_human_output_lists_sources_under_the_answer(run, seed_dir):
+    run("ingest", str(seed_dir))
+    code, out, _ = run("ask", "who did Lavrov meet?")
+    assert code == 0
+    assert "[1]" in out and "Sources:" in out
+    assert "[1] Russian Foreign Minister Sergei Lavrov meets N. Korean leader Kim" in out
+    assert "2024-05-17" in out
+
+
+def test_batch_questions_carry_ids_and_report_bad_lines(run, seed_dir, tmp_path):
+    run("ingest", str(seed_dir))
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        '{"id": "a", "question": "who did Lavrov meet?", "as_of": "2024-05-18"}\n'
+        "this is not json\n"
+        '{"id": "b", "question": "who did Lavrov meet?", "as_of": "2024-05-01"}\n',
+        encoding="utf-8",
+    )
+    code, out, _ = run("ask", "--questions", str(questions), "--json")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert [r["id"] for r in rows] == ["a", None, "b"]
+    assert rows[0]["citations"]
+    assert "line 2" in rows[1]["error"]
+    # Asked before the article was published, the question cannot use it.
+    assert rows[2]["mode"] == "empty" or not rows[2]["citations"]
+
+
+def test_bad_file_among_good_ones_is_reported_and_the_good_ones_go_in(run, seed_dir, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    code, out, _ = run("ingest", str(bad), str(seed_dir), "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert report["articles_added"] == 1
+    assert report["errors"] == [{"source": str(bad), "error": f"{bad}: invalid JSON at line 1: Expecting property name enclosed in double quotes"}]
+
+
+def test_errors_are_one_line_on_stderr_with_nonzero_exit(run, tmp_path):
+    code, out, err = run("ingest", str(tmp_path / "missing.txt"))
+    assert code == 1
+    assert "no such file or folder" in out + err
+    code, _, err = run("ask", "   ")
+    assert code == 1
+    assert err.strip() == "error: the question is empty"
+    code, _, err = run("ask", "x", "--namespace", "bad name!")
+    assert code == 1 and err.startswith("error: invalid namespace") and err.count("\n") == 1
+
+
+def test_stats_counts_articles_and_chunks(run, seed_dir):
+    run("ingest", str(seed_dir))
+    code, out, _ = run("stats", "--json")
+    stats = json.loads(out)
+    assert code == 0
+    assert stats["namespaces"]["default"]["articles"] == 1
+    assert stats["namespaces"]["default"]["chunks"] >= 1
