@@ -48,4 +48,24 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Guilds to sync slash commands to at start (instant); empty means global sync.",
     )
+    allow_private_urls: bool = Field(
+        default=False,
+        description="Allow fetching loopback/private/link-local addresses (local testing only).",
+    )
+    fetch_max_bytes: int = Field(default=5_000_000, description="Largest download of one URL, in bytes.")
+    fetch_timeout: float = Field(
+        default=20.0, description="Seconds one URL fetch may take in total, redirects included."
+    )
+    fetch_max_redirects: int = Field(default=5, description="Redirects followed per URL.")
+    attachment_max_bytes: int = Field(
+        default=10_000_000, description="Largest Discord attachment or uploaded file, in bytes."
+    )
+    max_articles_per_request: int = Field(
+        default=100,
+        description="Most articles one URL, attachment or feed poll may add (the rest are refused).",
+    )
+    feed_poll_minutes: float = Field(default=30.0, description="Minutes between polls of each feed.")
+    feed_channel_id: int | None = Field(
+        default=None, description="Discord channel for 'new: <title>' posts after feed polls; unset = none."
+    )
     log_level: str = Field(default="INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")
