@@ -15,3 +15,11 @@ class ParseError(IngestError):
 
 class UnsupportedSource(IngestError):
     """A source of a kind that cannot be ingested (unknown scheme, binary file, ...)."""
+
+
+class UrlRefused(IngestError):
+    """A URL the fetcher will not touch: a scheme other than http(s), or a blocked address."""
+
+
+class FetchFailed(IngestError):
+    """Fetching a URL failed or broke a limit (status, size, time, redirects)."""
