@@ -68,4 +68,11 @@ class Settings(BaseSettings):
     feed_channel_id: int | None = Field(
         default=None, description="Discord channel for 'new: <title>' posts after feed polls; unset = none."
     )
+    manager_roles: list[str] = Field(
+        default_factory=list,
+        description="Role names or ids (JSON list) allowed to /ingest and /forget besides Manage Server.",
+    )
+    ask_cooldown_seconds: float = Field(
+        default=10.0, description="Seconds a member waits between two questions (/ask or mention); 0 = off."
+    )
     log_level: str = Field(default="INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")
