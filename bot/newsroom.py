@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.settings import Settings
 from ingest.loaders import Item, articles_from_bytes
-from ingest.pipeline import IngestReport, Ingestor, Progress
+from ingest.pipeline import Ingestor, IngestReport, Progress
 from retrieval.embedder import MiniLMEmbedder
 from retrieval.errors import ArticleNotFound
 from retrieval.models import Answer

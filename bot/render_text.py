@@ -8,7 +8,9 @@ from retrieval.models import Answer, Citation
 
 def source_line(citation: Citation) -> str:
     """``Title — outlet, 2024-05-17`` for a citation."""
-    bits = [b for b in (citation.source, citation.published_at and citation.published_at.date().isoformat()) if b]
+    bits = [
+        b for b in (citation.source, citation.published_at and citation.published_at.date().isoformat()) if b
+    ]
     return f"{citation.title} — {', '.join(str(b) for b in bits)}" if bits else citation.title
 
 

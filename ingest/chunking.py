@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 
 from retrieval.models import Article, Chunk
 from retrieval.sentences import sentence_spans
@@ -36,7 +37,7 @@ def chunk_article(
     current: list[tuple[int, int, int]] = []  # (start, end, tokens)
     used = 0
     for piece in pieces:
-        start, end, tokens = piece
+        _, end, tokens = piece
         if current and (
             used + tokens > max_tokens or (fits is not None and not fits(body[current[0][0] : end]))
         ):
@@ -74,7 +75,7 @@ def _pieces(body: str, limit: int) -> list[tuple[int, int, int]]:
         _, offsets = enc.decode_with_offsets(tokens)
         cuts = [offsets[i] for i in range(limit, len(tokens), limit)]
         bounds = [0, *sorted(set(c for c in cuts if 0 < c < end - start)), end - start]
-        for lo, hi in zip(bounds, bounds[1:], strict=False):
+        for lo, hi in pairwise(bounds):
             if hi > lo:
                 out.append((start + lo, start + hi, limit))
     return out

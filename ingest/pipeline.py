@@ -61,7 +61,7 @@ class IngestReport:
             "chunks_removed": self.chunks_removed,
             "errors": list(self.errors),
             "articles": [
-                {k: getattr(a, k) for k in ArticleResult.__slots__}  # type: ignore[attr-defined]
+                {k: getattr(a, k) for k in ArticleResult.__slots__}
                 for a in self.articles
             ],
             "seconds": round(self.seconds, 3),
@@ -141,8 +141,13 @@ class Ingestor:
         report.seconds = time.perf_counter() - started
         log.info(
             "ingest namespace=%s added=%d updated=%d skipped=%d chunks=%d errors=%d seconds=%.2f",
-            namespace, report.articles_added, report.articles_updated, report.articles_skipped,
-            report.chunks_added, len(report.errors), report.seconds,
+            namespace,
+            report.articles_added,
+            report.articles_updated,
+            report.articles_skipped,
+            report.chunks_added,
+            len(report.errors),
+            report.seconds,
         )
         return report
 

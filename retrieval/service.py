@@ -62,6 +62,11 @@ class AskService:
         timings = {"retrieve_ms": (t1 - t0) * 1000, "answer_ms": (t2 - t1) * 1000}
         log.info(
             "ask namespace=%s k=%d mode=%s retrieved=%d retrieve_ms=%.1f answer_ms=%.1f",
-            namespace, k, answer.mode, len(retrieved), timings["retrieve_ms"], timings["answer_ms"],
+            namespace,
+            k,
+            answer.mode,
+            len(retrieved),
+            timings["retrieve_ms"],
+            timings["answer_ms"],
         )
         return replace(answer, timings_ms=timings)

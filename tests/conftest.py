@@ -28,7 +28,9 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def newsroom(settings: Settings, embedder: MiniLMEmbedder, monkeypatch: pytest.MonkeyPatch) -> Iterator[Newsroom]:
+def newsroom(
+    settings: Settings, embedder: MiniLMEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Newsroom]:
     """A Newsroom on an embedded store under tmp_path, sharing the session's embedder."""
     monkeypatch.setattr("bot.newsroom.MiniLMEmbedder", lambda threads=None: embedder)
     yield Newsroom.from_settings(settings)

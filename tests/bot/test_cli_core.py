@@ -82,7 +82,12 @@ def test_bad_file_among_good_ones_is_reported_and_the_good_ones_go_in(run, seed_
     report = json.loads(out)
     assert code == 0
     assert report["articles_added"] == 1
-    assert report["errors"] == [{"source": str(bad), "error": f"{bad}: invalid JSON at line 1: Expecting property name enclosed in double quotes"}]
+    assert report["errors"] == [
+        {
+            "source": str(bad),
+            "error": f"{bad}: invalid JSON at line 1: Expecting property name enclosed in double quotes",
+        }
+    ]
 
 
 def test_errors_are_one_line_on_stderr_with_nonzero_exit(run, tmp_path):

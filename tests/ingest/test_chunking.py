@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from itertools import pairwise
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -35,7 +37,7 @@ def test_chunks_respect_the_token_budget_and_align_to_sentences():
         assert count_tokens(chunk.text) <= 120
         assert chunk.text.startswith("Sentence") and chunk.text.endswith(".")
     # Consecutive chunks overlap by at least one sentence.
-    assert all(b.start < a.end for a, b in zip(chunks, chunks[1:], strict=False))
+    assert all(b.start < a.end for a, b in pairwise(chunks))
 
 
 def test_one_enormous_line_is_cut_into_bounded_chunks():

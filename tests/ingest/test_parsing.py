@@ -35,7 +35,9 @@ def test_date_may_follow_the_title_or_stand_on_its_own_line(header):
 
 
 def test_source_line_sets_url_and_outlet():
-    article = parse_text("A title\nDATE: 2024-01-02\nSOURCE: https://www.example.com/a/b/?utm_source=x\n\nBody.")
+    article = parse_text(
+        "A title\nDATE: 2024-01-02\nSOURCE: https://www.example.com/a/b/?utm_source=x\n\nBody."
+    )
     assert article.url == "https://example.com/a/b"
     assert article.source == "example.com"
     assert article.published_at == datetime(2024, 1, 2, tzinfo=UTC)
@@ -62,7 +64,10 @@ def test_ids_are_deterministic_and_follow_the_url():
 
 
 def test_markdown_front_matter_and_heading():
-    md = "---\ntitle: Front title\ndate: 2026-02-20\nurl: https://example.org/x\n---\n\n# Front title\n\nText here."
+    md = (
+        "---\ntitle: Front title\ndate: 2026-02-20\nurl: https://example.org/x\n---\n\n"
+        "# Front title\n\nText here."
+    )
     article = parse_markdown(md)
     assert article.title == "Front title"
     assert article.published_at == datetime(2026, 2, 20, tzinfo=UTC)
@@ -79,7 +84,13 @@ def test_markdown_heading_alone_is_the_title():
 @pytest.mark.parametrize("body_key", ["body", "text", "content"])
 @pytest.mark.parametrize("date_key", ["published_at", "date"])
 def test_json_fields(body_key, date_key):
-    record = {"id": "x-1", "title": "T", body_key: "The body.", "url": "https://e.com/a", date_key: "2024-03-01"}
+    record = {
+        "id": "x-1",
+        "title": "T",
+        body_key: "The body.",
+        "url": "https://e.com/a",
+        date_key: "2024-03-01",
+    }
     [article] = parse_json(json.dumps(record))
     assert (article.id, article.title, article.body) == ("x-1", "T", "The body.")
     assert article.published_at == datetime(2024, 3, 1, tzinfo=UTC)
@@ -91,7 +102,10 @@ def test_a_bad_jsonl_line_is_reported_and_the_others_parse():
     assert [n for n, _ in results] == [1, 2, 3, 5]
     assert [r.title for _, r in results if not isinstance(r, ParseError)] == ["A", "C"]
     errors = [str(r) for _, r in results if isinstance(r, ParseError)]
-    assert errors == ["line 2: invalid JSON (Expecting value)", "line 3: no 'body', 'text' or 'content' field"]
+    assert errors == [
+        "line 2: invalid JSON (Expecting value)",
+        "line 3: no 'body', 'text' or 'content' field",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -104,7 +118,7 @@ def test_a_bad_jsonl_line_is_reported_and_the_others_parse():
     ],
 )
 def test_bad_files_give_a_reason_naming_the_file(data, reason):
-    [(origin, item)] = list(articles_from_bytes(data, "bad.txt"))
+    [(_, item)] = list(articles_from_bytes(data, "bad.txt"))
     assert isinstance(item, ParseError)
     assert reason in str(item)
     assert str(item).startswith("bad.txt")

@@ -34,7 +34,11 @@ def test_lavrov_question_names_kim_and_quotes_the_foreign_ministry(seeded, seed_
 
 def test_every_citation_quote_is_the_body_slice_it_names(seeded, seed_dir):
     body = parse_text(next(seed_dir.glob("*.txt")).read_text(encoding="utf-8")).body
-    for question in ["who did Lavrov meet?", "What did Seoul's foreign ministry say?", "Where did Lavrov arrive?"]:
+    for question in [
+        "who did Lavrov meet?",
+        "What did Seoul's foreign ministry say?",
+        "Where did Lavrov arrive?",
+    ]:
         answer = seeded.ask_sync(question)
         for citation in answer.citations:
             assert body[citation.start : citation.end] == citation.quote
