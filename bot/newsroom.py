@@ -10,7 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from bot.settings import Settings
-from ingest.loaders import Item, articles_from_bytes
+from ingest.errors import AttachmentTooLarge
+from ingest.fetch import Fetcher, FetchLimits
+from ingest.loaders import Item, UrlLoader, articles_from_bytes, limit_items
 from ingest.pipeline import Ingestor, IngestReport, Progress
 from retrieval.embedder import MiniLMEmbedder
 from retrieval.errors import ArticleNotFound
@@ -22,6 +24,18 @@ from retrieval.store import ArticleSummary, ChromaStore, embedded_client, http_c
 log = logging.getLogger(__name__)
 
 
+def fetcher_from_settings(settings: Settings) -> Fetcher:
+    """The SSRF-safe fetcher with the configured limits."""
+    return Fetcher(
+        FetchLimits(
+            max_bytes=settings.fetch_max_bytes,
+            timeout=settings.fetch_timeout,
+            max_redirects=settings.fetch_max_redirects,
+            allow_private=settings.allow_private_urls,
+        )
+    )
+
+
 @dataclass
 class Newsroom:
     """Ask, ingest, list and forget articles of a namespace."""
@@ -30,6 +44,8 @@ class Newsroom:
     ingestor: Ingestor
     asker: AskService
     top_k: int = 10
+    attachment_max_bytes: int = 10_000_000
+    max_articles_per_request: int = 100
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Newsroom:
@@ -49,10 +65,21 @@ class Newsroom:
         embedder = MiniLMEmbedder(threads=settings.embedding_threads or None)
         store = ChromaStore(client, embedder.name, label=label)
         ingestor = Ingestor(
-            store, embedder, max_tokens=settings.chunk_tokens, overlap_tokens=settings.chunk_overlap
+            store,
+            embedder,
+            max_tokens=settings.chunk_tokens,
+            overlap_tokens=settings.chunk_overlap,
+            url_loader=UrlLoader(fetcher_from_settings(settings), settings.max_articles_per_request),
         )
         asker = AskService(Retriever(store, embedder))
-        return cls(store=store, ingestor=ingestor, asker=asker, top_k=settings.top_k)
+        return cls(
+            store=store,
+            ingestor=ingestor,
+            asker=asker,
+            top_k=settings.top_k,
+            attachment_max_bytes=settings.attachment_max_bytes,
+            max_articles_per_request=settings.max_articles_per_request,
+        )
 
     # -- synchronous (terminal) --------------------------------------------------------------
 
@@ -67,7 +94,13 @@ class Newsroom:
         return self.ingestor.ingest(sources, namespace, progress)
 
     def ingest_bytes_sync(self, data: bytes, name: str, namespace: str = "default") -> IngestReport:
-        items: list[Item] = list(articles_from_bytes(data, name))
+        if len(data) > self.attachment_max_bytes:
+            raise AttachmentTooLarge(
+                f"{name}: too large ({len(data):,} bytes; limit {self.attachment_max_bytes:,})"
+            )
+        items: list[Item] = list(
+            limit_items(articles_from_bytes(data, name), self.max_articles_per_request, name)
+        )
         return self.ingestor.ingest_items(items, namespace)
 
     def forget_sync(self, key: str, namespace: str = "default") -> ArticleSummary:

@@ -23,3 +23,7 @@ class UrlRefused(IngestError):
 
 class FetchFailed(IngestError):
     """Fetching a URL failed or broke a limit (status, size, time, redirects)."""
+
+
+class AttachmentTooLarge(IngestError):
+    """An uploaded file is over the configured size limit."""

@@ -87,7 +87,7 @@ def articles_from_bytes(
         if kind == "html" or (media_type or "") in _HTML_TYPES or suffix in (".html", ".htm"):
             from ingest.html import article_from_html
 
-            yield (name, article_from_html(data, url))
+            yield (name, article_from_html(data, url, label=name))
             return
         text = decode_text(data, name)
         if not text.strip():
@@ -122,9 +122,11 @@ def sniff(data: bytes) -> str:
             return what
     if head[4:8] == b"ftyp":
         return "binary:audio/video or image data"
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "binary:UTF-16 text (save it as UTF-8)"
+    if b"\x00" in head:
         return "binary:binary data"
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32 and b != 27)
+    controls = sum(1 for b in head if b < 9 or (13 < b < 32 and b != 27))
     if controls > max(2, len(head) // 100):
         return "binary:binary data"
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
@@ -175,7 +177,8 @@ def limit_items(items: Iterable[Item], max_articles: int, origin: str) -> Iterat
         if not isinstance(item[1], IngestError):
             count += 1
             if count > max_articles:
-                yield (origin, IngestError(f"{origin}: more than {max_articles} articles; the rest were skipped"))
+                reason = f"{origin}: more than {max_articles} articles; the rest were skipped"
+                yield (origin, IngestError(reason))
                 return
         yield item
 
