@@ -11,6 +11,7 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.cli_eval import add_eval_arguments, cmd_eval
 from bot.newsroom import Newsroom
 from bot.render_text import answer_text, report_text
 from bot.settings import Settings
@@ -155,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("stats", cmd_stats, "Articles and chunks per namespace.")
     p.add_argument("--namespace", default=None)
     p.add_argument("--json", action="store_true")
+
+    p = add("eval", cmd_eval, "Measure retrieval and answer quality on a question set (RealTime QA format).")
+    add_eval_arguments(p)
     return parser
 
 

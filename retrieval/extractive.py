@@ -1,4 +1,10 @@
-"""The offline answerer: the retrieved sentences that best answer the question, each cited."""
+"""The offline answerer: the retrieved sentences that best answer the question, each cited.
+
+A sentence answers when it says what the question asks about (its content words, weighted by
+rarity, with the article's headline as context) *and* adds the kind of thing the question asks for
+(a person for "who", a place for "where" or "which country", a number for "how many", a date for
+"when") that the question does not already name, close to the words it matched.
+"""
 
 from __future__ import annotations
 
@@ -7,54 +13,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from retrieval.answer_types import AnswerType, answer_type, candidates_of
 from retrieval.citations import cite
 from retrieval.models import Answer, Citation, RetrievedChunk
 from retrieval.sentences import sentence_spans
+from retrieval.terms import STOP, WORD, stem, terms
 
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
-_STOP = frozenset(
-    """a an the and or but of in on at to for from by with about as into over after before under
-    is are was were be been being am do does did done has have had having will would shall should
-    can could may might must it its this that these those there here than then so such not no
-    what which who whom whose when where why how i you he she we they them his her their our your
-    me him us my mine yours last first week year month day days new news said says say according
-    also just more most very any all some one two per s""".split()
+# Photo captions and credits share a question's words without answering it.
+_CAPTION = re.compile(
+    r"\((?:L|R|C|left|right|center|centre)\)|\bphoto(?:graph)?\b:|\bAP Photo\b|/Getty\b|\bFile\b:"
 )
-# Irregular forms a suffix-stripper cannot join ("who did Lavrov meet" / "Lavrov has met").
-_IRREGULAR = {
-    "met": "meet", "won": "win", "wins": "win", "winning": "win", "won't": "win", "lost": "lose",
-    "losing": "lose", "ran": "run", "running": "run", "left": "leave", "leaving": "leave",
-    "took": "take", "taken": "take", "gave": "give", "given": "give", "made": "make",
-    "went": "go", "gone": "go", "chose": "choose", "chosen": "choose", "sold": "sell",
-    "bought": "buy", "held": "hold", "struck": "strike", "hit": "hit", "died": "die",
-    "elected": "elect", "named": "name", "fell": "fall", "fallen": "fall", "rose": "rise",
-    "risen": "rise", "became": "become", "began": "begin", "begun": "begin", "killed": "kill",
-    "sank": "sink", "sunk": "sink", "flew": "fly", "flown": "fly", "found": "find", "led": "lead",
-}
-_WH = re.compile(r"\b(who|whom|whose|when|where|which|what|how many|how much)\b", re.I)
-_NUMBER = re.compile(r"\d")
-_MONTHS = re.compile(
-    r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\b|\b(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b"
-)
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[\s-][A-Z][a-z]+)*")
-
-
-def stem(word: str) -> str:
-    """A light stemmer for matching question and sentence words."""
-    w = word.lower().replace("’", "'")
-    if w.endswith("'s"):
-        w = w[:-2]
-    if w in _IRREGULAR:
-        return _IRREGULAR[w]
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(w) > len(suffix) + 3 and w.endswith(suffix):
-            return w[: -len(suffix)]
-    return w
-
-
-def terms(text: str) -> list[str]:
-    """Content-word stems of ``text``."""
-    return [stem(w) for w in _WORD.findall(text) if w.lower() not in _STOP and len(w) > 1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +35,13 @@ class _Candidate:
     coverage: float
 
 
+@dataclass(frozen=True, slots=True)
+class _Question:
+    terms: frozenset[str]
+    idf_total: float
+    kind: AnswerType
+
+
 class ExtractiveAnswerer:
     """Chooses one to three sentences from the top retrieved chunks and cites each.
 
@@ -75,26 +50,35 @@ class ExtractiveAnswerer:
         max_sentences: Most sentences in an answer.
         min_coverage: Share of the question's content words (idf-weighted) the best sentence
             must contain; below it the answerer abstains.
+        keep_ratio: A further sentence is added only when its score is at least this share of
+            the best sentence's.
     """
 
-    def __init__(self, top_chunks: int = 5, max_sentences: int = 2, min_coverage: float = 0.3) -> None:
+    def __init__(
+        self,
+        top_chunks: int = 6,
+        max_sentences: int = 3,
+        min_coverage: float = 0.3,
+        keep_ratio: float = 0.7,
+    ) -> None:
         self.top_chunks = top_chunks
         self.max_sentences = max_sentences
         self.min_coverage = min_coverage
+        self.keep_ratio = keep_ratio
 
     def answer(self, question: str, retrieved: Sequence[RetrievedChunk]) -> Answer:
         """Answer ``question`` from ``retrieved`` (best first), or abstain honestly."""
         if not retrieved:
             return Answer(question, "No articles have been ingested here yet.", "empty")
-        candidates = self._candidates(question, retrieved[: self.top_chunks])
+        candidates = self.rank_sentences(question, retrieved[: self.top_chunks])
         if not candidates or candidates[0].coverage < self.min_coverage:
             return abstention(question, retrieved)
         best = candidates[0]
         chosen = [best]
         for cand in candidates[1:]:
-            if len(chosen) >= self.max_sentences or cand.score < 0.8 * best.score:
+            if len(chosen) >= self.max_sentences or cand.score < self.keep_ratio * best.score:
                 break
-            if all(_overlap(cand, c) < 0.5 for c in chosen):
+            if cand.coverage >= self.min_coverage and all(_overlap(cand, c) < 0.5 for c in chosen):
                 chosen.append(cand)
         citations: list[Citation] = []
         parts: list[str] = []
@@ -104,46 +88,73 @@ class ExtractiveAnswerer:
             parts.append(f"{' '.join(citation.quote.split())} [{n}]")
         return Answer(question, " ".join(parts), "extractive", tuple(citations), tuple(retrieved))
 
-    def _candidates(self, question: str, chunks: Sequence[RetrievedChunk]) -> list[_Candidate]:
-        q_terms = set(terms(question))
-        if not q_terms:
+    def rank_sentences(self, question: str, chunks: Sequence[RetrievedChunk]) -> list[_Candidate]:
+        """Every sentence of ``chunks`` scored as an answer to ``question``, best first."""
+        q_words = set(terms(question))
+        if not q_words:
             return []
         spans = [
             (rank, chunk, lo, hi)
             for rank, chunk in enumerate(chunks)
             for lo, hi in sentence_spans(chunk.text)
         ]
-        sentence_terms = [set(terms(chunk.text[lo:hi])) for _, chunk, lo, hi in spans]
+        matches = [_matches(chunk.text[lo:hi]) for _, chunk, lo, hi in spans]
         n = len(spans) or 1
-        idf = {t: math.log(1 + n / (1 + sum(t in s for s in sentence_terms))) for t in q_terms}
-        total = sum(idf.values())
-        wh = _WH.search(question)
-        kind = wh.group(1).lower() if wh else ""
+        idf = {t: math.log(1 + n / (1 + sum(t in m for m in matches))) for t in q_words}
+        q = _Question(frozenset(q_words), sum(idf.values()), answer_type(question))
+        titles = {chunk.chunk_id: set(terms(chunk.title)) for chunk in chunks}
         out = []
-        for (rank, chunk, lo, hi), s_terms in zip(spans, sentence_terms, strict=True):
+        for (rank, chunk, lo, hi), found in zip(spans, matches, strict=True):
             text = chunk.text[lo:hi]
             words = len(text.split())
             # Too short to say anything, or the headline repeated inside the body.
             if words < 5 or " ".join(text.split()) == " ".join(chunk.title.split()):
                 continue
-            coverage = sum(idf[t] for t in q_terms & s_terms) / total
-            score = coverage + 0.15 / (1 + rank) + 0.1 * _type_match(kind, text, q_terms)
+            got = 0.0
+            for t in q.terms:
+                weight = found.get(t, 0.0)
+                if weight < 0.5 and t in titles[chunk.chunk_id]:
+                    weight = 0.5  # said by the headline: context for every sentence of the article
+                got += idf[t] * weight
+            coverage = got / q.idf_total
+            score = coverage + 0.15 / (1 + rank) + _type_score(q, text)
             if words > 60:
                 score -= 0.1
+            if _CAPTION.search(text):
+                score -= 0.2
             out.append(_Candidate(chunk, rank, lo, hi, score, coverage))
         out.sort(key=lambda c: c.score, reverse=True)
         return out
 
 
-def _type_match(kind: str, text: str, q_terms: set[str]) -> float:
-    if kind in ("how many", "how much"):
-        return 1.0 if _NUMBER.search(text) else 0.0
-    if kind == "when":
-        return 1.0 if _MONTHS.search(text) or re.search(r"\b(19|20)\d\d\b", text) else 0.0
-    if kind in ("who", "whom", "whose", "which", "where", "what"):
-        names = {stem(m.group()) for m in _NAME.finditer(text)}
-        return 1.0 if names - q_terms else 0.0
-    return 0.0
+def _matches(text: str) -> dict[str, float]:
+    """Stems of a sentence's content words with how well each stands for the question's word.
+
+    A noun made from a verb ("a meeting") says less about the event asked for ("who did X meet")
+    than the verb itself ("X has met"), so ``-ing`` forms count less.
+    """
+    found: dict[str, float] = {}
+    for word in WORD.findall(text):
+        if word.lower() in STOP or len(word) < 2:
+            continue
+        s = stem(word)
+        weight = 0.6 if word.lower().endswith("ing") and not s.endswith("ing") else 1.0
+        found[s] = max(found.get(s, 0.0), weight)
+    return found
+
+
+def _type_score(q: _Question, text: str) -> float:
+    """Bonus for a sentence that adds what the question asks for, near the words it matched."""
+    if q.kind is AnswerType.NONE:
+        return 0.0
+    found = [c for c in candidates_of(q.kind, text) if not set(terms(c.text)) <= q.terms]
+    if not found:
+        return 0.0
+    positions = [m.start() for m in WORD.finditer(text) if stem(m.group()) in q.terms]
+    if not positions:
+        return 0.2
+    near = min(abs(c.start - p) for c in found for p in positions)
+    return 0.2 + (0.15 if near <= 40 else 0.05 if near <= 100 else 0.0)
 
 
 def _overlap(a: _Candidate, b: _Candidate) -> float:
@@ -163,5 +174,6 @@ def abstention(question: str, retrieved: Sequence[RetrievedChunk]) -> Answer:
         if len(seen) == 3:
             break
     nearest = "; ".join(f"“{t}”" for t in seen)
-    text = "The ingested articles don't say. The nearest articles are: " + nearest + "."
+    asked = " ".join(question.split()).rstrip("?.! ")
+    text = f"The ingested articles don't say ({asked}). The nearest articles are: {nearest}."
     return Answer(question, text, "abstain", (), tuple(retrieved))

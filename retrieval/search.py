@@ -1,11 +1,13 @@
-"""Find the chunks that answer a question."""
+"""Find the chunks that answer a question: dense and lexical rankings, fused, news-aware."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from retrieval.embedder import Embedder
+from retrieval.lexical import LexicalIndex
 from retrieval.models import RetrievedChunk
 from retrieval.store import ChromaStore
 
@@ -13,24 +15,97 @@ log = logging.getLogger(__name__)
 
 
 class Retriever:
-    """Dense retrieval over a namespace's chunks.
+    """Hybrid retrieval over a namespace's chunks.
+
+    Dense (Chroma, MiniLM) and lexical (BM25 over headline and text) rankings are merged by
+    weighted reciprocal rank fusion. News is about recent events, so articles published in the
+    ``recent_days`` before the moment of asking get a mild boost, and articles published after
+    it are never returned. Several chunks of one article are discounted so that they do not crowd
+    other articles out of the top ``k``.
 
     Args:
         store: The Chroma store.
         embedder: Embeds the question with the model the chunks were embedded with.
+        lexical: The BM25 index derived from the store (built on first use when omitted).
+        pool: Candidates taken from each ranking before fusion.
+        rrf_k: The reciprocal rank fusion constant.
+        dense_weight: Weight of the dense ranking in the fusion (lexical weighs 1).
+        recent_days: How far before the moment of asking an article counts as recent.
+        recency_boost: Relative score boost of a recent article.
+        same_article_discount: Factor applied to a chunk's score for each chunk of its article
+            already chosen.
     """
 
-    def __init__(self, store: ChromaStore, embedder: Embedder) -> None:
+    def __init__(
+        self,
+        store: ChromaStore,
+        embedder: Embedder,
+        lexical: LexicalIndex | None = None,
+        *,
+        pool: int = 50,
+        rrf_k: float = 60.0,
+        dense_weight: float = 1.0,
+        recent_days: float = 14.0,
+        recency_boost: float = 0.3,
+        same_article_discount: float = 0.6,
+    ) -> None:
         self._store = store
         self._embedder = embedder
+        self.lexical = lexical or LexicalIndex(store)
+        self.pool = pool
+        self.rrf_k = rrf_k
+        self.dense_weight = dense_weight
+        self.recent_days = recent_days
+        self.recency_boost = recency_boost
+        self.same_article_discount = same_article_discount
 
     def search(
         self, question: str, namespace: str, k: int = 10, as_of: datetime | None = None
     ) -> list[RetrievedChunk]:
         """The ``k`` best chunks for ``question``, best first.
 
-        ``as_of`` is the moment of asking: articles published after it are not returned.
+        Args:
+            question: The question.
+            namespace: Whose chunks.
+            k: How many chunks to return.
+            as_of: The moment of asking (now when ``None``): later articles are not returned and
+                articles of the days before it rank a little higher.
         """
+        moment = as_of or datetime.now(UTC)
+        max_ts = int(moment.timestamp())
+        pool = max(self.pool, k)
         vector = self._embedder.embed([question])[0]
-        where = {"published_ts": {"$lte": int(as_of.timestamp())}} if as_of else None
-        return self._store.query(namespace, vector, k, where=where)
+        dense = self._store.query(namespace, vector, pool, where={"published_ts": {"$lte": max_ts}})
+        lexical = self.lexical.search(question, namespace, pool, max_ts=max_ts)
+        fused: dict[str, float] = {}
+        chunks: dict[str, RetrievedChunk] = {}
+        for weight, ranking in ((self.dense_weight, dense), (1.0, lexical)):
+            for rank, chunk in enumerate(ranking):
+                fused[chunk.chunk_id] = fused.get(chunk.chunk_id, 0.0) + weight / (self.rrf_k + rank + 1)
+                chunks.setdefault(chunk.chunk_id, chunk)
+        recent_from = moment - timedelta(days=self.recent_days)
+        for cid, chunk in chunks.items():
+            published = chunk.published_at
+            if published is not None and recent_from <= published <= moment:
+                fused[cid] *= 1.0 + self.recency_boost
+        return self._diverse(fused, chunks, k)
+
+    def _diverse(
+        self, fused: dict[str, float], chunks: dict[str, RetrievedChunk], k: int
+    ) -> list[RetrievedChunk]:
+        remaining = sorted(fused, key=lambda c: fused[c], reverse=True)
+        taken: dict[str, int] = {}
+        out: list[RetrievedChunk] = []
+        while remaining and len(out) < k:
+            best_i, best_score = 0, -1.0
+            for i, cid in enumerate(remaining):
+                if fused[cid] <= best_score:
+                    break  # sorted: nothing further can beat the best discounted score
+                score = fused[cid] * self.same_article_discount ** taken.get(chunks[cid].article_id, 0)
+                if score > best_score:
+                    best_i, best_score = i, score
+            cid = remaining.pop(best_i)
+            chunk = chunks[cid]
+            taken[chunk.article_id] = taken.get(chunk.article_id, 0) + 1
+            out.append(replace(chunk, score=best_score))
+        return out

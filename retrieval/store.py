@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ COLLECTION_PREFIX = "newsdesk_"
 SCHEMA_VERSION = 1
 _NAMESPACE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,40}$")
 _PAGE = 2000
+GENERATION_KEY = "generation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +157,7 @@ class ChromaStore:
         )["ids"]
         if stale:
             self._call(col.delete, ids=stale)
+        self._touch(col)
         return len(stale)
 
     def delete_article(self, namespace: str, article_id: str) -> int:
@@ -165,6 +168,7 @@ class ChromaStore:
         ids = self._call(col.get, where={"article_id": article_id}, include=[])["ids"]
         if ids:
             self._call(col.delete, ids=ids)
+            self._touch(col)
         return len(ids)
 
     def find_article(self, namespace: str, key: str) -> ArticleSummary | None:
@@ -194,6 +198,19 @@ class ChromaStore:
         if col is None:
             return
         yield from self._pages(col, where=None, documents=True)
+
+    def fingerprint(self, namespace: str) -> tuple[int, str] | None:
+        """``(chunk count, write generation)`` of a namespace, or ``None`` when it has no collection.
+
+        Every write through this class stores a fresh random generation in the collection's
+        metadata, so an index derived from the collection (the lexical index) can see, with one
+        cheap call, that another process added, replaced or removed articles.
+        """
+        col = self.collection(namespace)
+        if col is None:
+            return None
+        generation = str((col.metadata or {}).get(GENERATION_KEY, ""))
+        return int(self._call(col.count)), generation
 
     def count(self, namespace: str) -> int:
         """Number of chunks in the namespace."""
@@ -226,6 +243,20 @@ class ChromaStore:
             for cid, doc, meta, dist in zip(ids, docs, metas, dists, strict=True)
         ]
 
+    def chunk_ids(self, namespace: str) -> list[str]:
+        """Ids of every chunk of the namespace (no documents or vectors are read)."""
+        col = self.collection(namespace)
+        if col is None:
+            return []
+        ids: list[str] = []
+        offset = 0
+        while True:
+            got = self._call(col.get, limit=_PAGE * 5, offset=offset, include=[])
+            ids.extend(got["ids"])
+            if len(got["ids"]) < _PAGE * 5:
+                return ids
+            offset += _PAGE * 5
+
     def get_chunks(self, namespace: str, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
         """Text and metadata of chunks by id."""
         col = self.collection(namespace)
@@ -236,6 +267,14 @@ class ChromaStore:
             cid: (doc or "", dict(meta))
             for cid, doc, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
         }
+
+    def _touch(self, col: Collection) -> None:
+        # A random token, not a counter: two writers racing on read-modify-write would lose an
+        # increment, but each always leaves a value no reader has seen before.
+        meta = dict(col.metadata or {})
+        meta[GENERATION_KEY] = uuid.uuid4().hex
+        meta.pop("hnsw:space", None)  # configuration keys cannot be modified through metadata
+        self._call(col.modify, metadata=meta)
 
     def heartbeat(self) -> None:
         """Raise :class:`StoreUnavailable` unless the store answers."""

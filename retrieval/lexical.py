@@ -1,0 +1,149 @@
+"""BM25 over a namespace's chunks, derived from Chroma and kept in step with it.
+
+Chroma (embedded) has no sparse index, so each process keeps one in memory per namespace. Chroma
+stays the source of truth: before every query the index compares the collection's fingerprint
+(chunk count plus the write generation :class:`~retrieval.store.ChromaStore` stores on each write)
+with the one it was built from and, when another process (or this one) added, replaced or removed
+articles, catches up by fetching only the chunks it lacks and dropping the ones that are gone.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import bm25s
+import numpy as np
+import numpy.typing as npt
+
+from retrieval.models import RetrievedChunk
+from retrieval.store import ChromaStore, to_retrieved
+from retrieval.terms import terms
+
+log = logging.getLogger(__name__)
+# bm25s pins its logger to DEBUG when imported, which prints "Building index" on every CLI run;
+# hand the level back to whatever the application configures.
+logging.getLogger("bm25s").setLevel(logging.NOTSET)
+
+_FETCH = 500
+
+
+@dataclass
+class _Entry:
+    text: str
+    meta: dict[str, Any]
+    tokens: list[str]
+
+
+@dataclass
+class _Snapshot:
+    """One namespace's index as of one store fingerprint."""
+
+    fingerprint: tuple[int, str] | None = None
+    entries: dict[str, _Entry] = field(default_factory=dict)
+    ids: list[str] = field(default_factory=list)
+    published_ts: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    bm25: bm25s.BM25 | None = None
+
+
+def document_tokens(title: str, text: str) -> list[str]:
+    """What BM25 indexes for a chunk: its article's headline (context for every chunk) and its text."""
+    return terms(title) + terms(text)
+
+
+class LexicalIndex:
+    """Per-namespace BM25 indexes over chunk text and headline, refreshed from the store on change.
+
+    Args:
+        store: The Chroma store the index is derived from.
+        k1: BM25 term-frequency saturation.
+        b: BM25 length normalisation.
+    """
+
+    def __init__(self, store: ChromaStore, k1: float = 1.2, b: float = 0.75) -> None:
+        self._store = store
+        self._k1 = k1
+        self._b = b
+        self._snapshots: dict[str, _Snapshot] = {}
+        self._lock = threading.Lock()
+
+    def search(
+        self, question: str, namespace: str, k: int, max_ts: int | None = None
+    ) -> list[RetrievedChunk]:
+        """The ``k`` best chunks by BM25, best first.
+
+        Args:
+            question: The question.
+            namespace: Whose chunks.
+            k: How many to return.
+            max_ts: Only chunks of articles published at or before this Unix time (undated
+                articles, stored with 0, always qualify).
+        """
+        snap = self.snapshot(namespace)
+        if snap.bm25 is None or not snap.ids:
+            return []
+        vocab = snap.bm25.vocab_dict
+        query = [t for t in dict.fromkeys(terms(question)) if t in vocab]
+        if not query:
+            return []
+        scores = snap.bm25.get_scores(query)
+        if max_ts is not None:
+            scores = np.where(snap.published_ts <= max_ts, scores, 0.0)
+        k = min(k, len(snap.ids))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        out = []
+        for i in top:
+            if scores[i] <= 0:
+                break
+            cid = snap.ids[int(i)]
+            entry = snap.entries[cid]
+            out.append(to_retrieved(cid, entry.text, entry.meta, float(scores[i])))
+        return out
+
+    def snapshot(self, namespace: str) -> _Snapshot:
+        """The namespace's index, brought up to date with the store first if it changed."""
+        fingerprint = self._store.fingerprint(namespace)
+        snap = self._snapshots.get(namespace)
+        if snap is not None and snap.fingerprint == fingerprint:
+            return snap
+        with self._lock:
+            snap = self._snapshots.get(namespace)
+            if snap is not None and snap.fingerprint == fingerprint:
+                return snap
+            fresh = self._refresh(namespace, snap or _Snapshot(), fingerprint)
+            self._snapshots[namespace] = fresh
+            return fresh
+
+    def _refresh(self, namespace: str, old: _Snapshot, fingerprint: tuple[int, str] | None) -> _Snapshot:
+        t0 = time.perf_counter()
+        # The fingerprint was read before listing: a write racing with this refresh changes it
+        # again, so the next query catches up once more instead of trusting a torn snapshot.
+        ids = self._store.chunk_ids(namespace) if fingerprint is not None else []
+        entries = {cid: old.entries[cid] for cid in ids if cid in old.entries}
+        missing = [cid for cid in ids if cid not in entries]
+        for lo in range(0, len(missing), _FETCH):
+            got = self._store.get_chunks(namespace, missing[lo : lo + _FETCH])
+            for cid, (text, meta) in got.items():
+                entries[cid] = _Entry(text, meta, document_tokens(str(meta.get("title", "")), text))
+        order = sorted(entries)
+        snap = _Snapshot(fingerprint=fingerprint, entries=entries, ids=order)
+        snap.published_ts = np.array(
+            [int(entries[c].meta.get("published_ts", 0) or 0) for c in order], dtype=np.int64
+        )
+        if order:
+            bm25 = bm25s.BM25(k1=self._k1, b=self._b)
+            bm25.index([entries[c].tokens or ["\x00"] for c in order], show_progress=False)
+            snap.bm25 = bm25
+        log.info(
+            "lexical index namespace=%s chunks=%d fetched=%d dropped=%d ms=%.0f",
+            namespace,
+            len(order),
+            len(missing),
+            len(old.entries) - (len(entries) - len(missing)),
+            (time.perf_counter() - t0) * 1000,
+        )
+        return snap
