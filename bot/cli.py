@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.cli_eval import add_eval_arguments, cmd_eval
+from bot.cli_feeds import add_feeds_arguments, cmd_feeds
 from bot.newsroom import Newsroom
 from bot.render_text import answer_text, report_text
 from bot.settings import Settings
@@ -159,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("eval", cmd_eval, "Measure retrieval and answer quality on a question set (RealTime QA format).")
     add_eval_arguments(p)
+
+    p = add("feeds", cmd_feeds, "Subscribe to RSS/Atom feeds and poll them into a namespace.")
+    add_feeds_arguments(p)
     return parser
 
 
@@ -166,8 +170,9 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     args = build_parser().parse_args(argv)
     settings = settings or Settings()
     logging.basicConfig(
-        level=getattr(logging, settings.log_level.upper(), logging.INFO) if args.command == "bot" else
-        max(logging.WARNING, getattr(logging, settings.log_level.upper(), logging.WARNING)),
+        level=getattr(logging, settings.log_level.upper(), logging.INFO)
+        if args.command == "bot"
+        else max(logging.WARNING, getattr(logging, settings.log_level.upper(), logging.WARNING)),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:

@@ -6,14 +6,16 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.settings import Settings
 from ingest.errors import AttachmentTooLarge
+from ingest.feeds import FeedPoller
 from ingest.fetch import Fetcher, FetchLimits
 from ingest.loaders import Item, UrlLoader, articles_from_bytes, limit_items
 from ingest.pipeline import Ingestor, IngestReport, Progress
+from ingest.subscriptions import FeedRegistry
 from retrieval.embedder import MiniLMEmbedder
 from retrieval.errors import ArticleNotFound
 from retrieval.models import Answer
@@ -46,6 +48,7 @@ class Newsroom:
     top_k: int = 10
     attachment_max_bytes: int = 10_000_000
     max_articles_per_request: int = 100
+    feeds: FeedPoller | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Newsroom:
@@ -72,6 +75,13 @@ class Newsroom:
             url_loader=UrlLoader(fetcher_from_settings(settings), settings.max_articles_per_request),
         )
         asker = AskService(Retriever(store, embedder))
+        feeds = FeedPoller(
+            FeedRegistry(settings.data_dir / "feeds.sqlite3"),
+            ingestor,
+            fetcher_from_settings(settings),
+            interval=timedelta(minutes=settings.feed_poll_minutes),
+            max_entries=settings.max_articles_per_request,
+        )
         return cls(
             store=store,
             ingestor=ingestor,
@@ -79,6 +89,7 @@ class Newsroom:
             top_k=settings.top_k,
             attachment_max_bytes=settings.attachment_max_bytes,
             max_articles_per_request=settings.max_articles_per_request,
+            feeds=feeds,
         )
 
     # -- synchronous (terminal) --------------------------------------------------------------
