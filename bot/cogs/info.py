@@ -1,0 +1,58 @@
+"""``/stats`` and ``/help``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_app import namespace_for
+from bot.render_discord import NO_PINGS, embed
+
+if TYPE_CHECKING:
+    from bot.discord_app import NewsdeskBot
+
+HELP = """\
+**/ask** `question` — an answer quoted from this server's articles, with numbered sources. \
+Set `private` to see it alone.
+**@mention** me with a question, or **reply** to one of my answers to follow up on it.
+**/sources** `[query]` — the newest articles here, or those matching your words.
+**/stats** — how many articles and passages this server holds.
+**/ingest** `url` or `file` — add an article (Manage Server or a manager role).
+**/forget** `article` — remove an article (Manage Server or a manager role).
+
+Each server has its own library: nothing added here shows up anywhere else. \
+Every quote is copied verbatim from a stored article."""
+
+
+class Info(commands.Cog):
+    """Counts and help."""
+
+    def __init__(self, bot: NewsdeskBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="stats")
+    async def stats(self, interaction: discord.Interaction[Any]) -> None:
+        """How many articles and passages this server's library holds."""
+        namespace = namespace_for(interaction.guild_id)
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        stats = await self.bot.newsroom.stats(namespace)
+        row = stats["namespaces"].get(namespace, {"articles": 0, "chunks": 0})
+        await interaction.followup.send(
+            f"This server's library: {row['articles']} articles, {row['chunks']} passages.",
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    @app_commands.command(name="help")
+    async def help(self, interaction: discord.Interaction[Any]) -> None:
+        """What Newsdesk can do and how to ask it."""
+        await interaction.response.send_message(
+            embed=embed("Newsdesk", HELP), ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+
+async def setup(bot: NewsdeskBot) -> None:
+    await bot.add_cog(Info(bot))

@@ -1,0 +1,92 @@
+"""``/sources`` lists the server's articles; ``/forget`` removes one (with autocomplete)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_app import namespace_for
+from bot.permissions import manager_only
+from bot.render_discord import NO_PINGS, articles_description, embed, shorten
+from retrieval.store import ArticleSummary
+
+if TYPE_CHECKING:
+    from bot.discord_app import NewsdeskBot
+
+log = logging.getLogger(__name__)
+
+SOURCES_SHOWN = 40
+CHOICES = 25  # Discord's maximum of autocomplete choices
+
+
+def matching(articles: Sequence[ArticleSummary], query: str) -> list[ArticleSummary]:
+    """Articles whose title, outlet, link or id contain every word of ``query`` (case-insensitive)."""
+    words = query.casefold().split()
+    out = []
+    for a in articles:
+        hay = " ".join(x for x in (a.title, a.source, a.url, a.id) if x).casefold()
+        if all(w in hay for w in words):
+            out.append(a)
+    return out
+
+
+def choice_name(article: ArticleSummary) -> str:
+    date = article.published_at.date().isoformat() if article.published_at else "undated"
+    return shorten(f"{article.title} ({date})", 100)
+
+
+class Sources(commands.Cog):
+    """What the server's library holds, and removing from it."""
+
+    def __init__(self, bot: NewsdeskBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="sources")
+    @app_commands.describe(query="Words to look for in titles, outlets and links (optional)")
+    async def sources(self, interaction: discord.Interaction[Any], query: str | None = None) -> None:
+        """List this server's newest articles, or those matching your words."""
+        namespace = namespace_for(interaction.guild_id)
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        articles = await self.bot.newsroom.articles(namespace)
+        found = matching(articles, query) if query else articles
+        heading = f"Articles matching “{query}”" if query else "Newest articles"
+        heading += f" ({len(found)} of {len(articles)})"
+        await interaction.followup.send(
+            embed=embed(heading, articles_description(found[:SOURCES_SHOWN])),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    @app_commands.command(name="forget")
+    @app_commands.describe(article="The article's id or link; start typing its title to pick it")
+    @manager_only()
+    async def forget(self, interaction: discord.Interaction[Any], article: str) -> None:
+        """Remove an article and all its passages from this server's library."""
+        namespace = namespace_for(interaction.guild_id)
+        await interaction.response.defer(thinking=True)
+        gone = await self.bot.newsroom.forget(article.strip(), namespace=namespace)
+        title = discord.utils.escape_markdown(shorten(gone.title, 200))
+        await interaction.followup.send(
+            f"Forgot **{title}** ({gone.chunks} passage{'s' if gone.chunks != 1 else ''} removed).",
+            allowed_mentions=NO_PINGS,
+        )
+        log.info("forget guild=%s user=%s article=%s", namespace, interaction.user.id, gone.id)
+
+    @forget.autocomplete("article")
+    async def forget_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        articles = await self.bot.newsroom.articles(namespace_for(interaction.guild_id))
+        found = matching(articles, current) if current.strip() else articles
+        return [app_commands.Choice(name=choice_name(a), value=a.id[:100]) for a in found[:CHOICES]]
+
+
+async def setup(bot: NewsdeskBot) -> None:
+    await bot.add_cog(Sources(bot))

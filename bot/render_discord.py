@@ -1,0 +1,203 @@
+"""Render answers, ingest reports and article lists into messages that fit Discord's limits.
+
+Rules: a message holds at most 2,000 characters, an embed description 4,096 and a field 1,024.
+Long text is cut at sentence boundaries (a sentence keeps its ``[n]`` markers); a citation block
+(marker, title, outlet, date, link, quote) is never split from its source line. Nothing rendered
+here may ping anyone: every send passes ``NO_PINGS``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import discord
+
+from ingest.pipeline import IngestReport
+from retrieval.models import Answer, Citation
+from retrieval.store import ArticleSummary
+
+MESSAGE_LIMIT = 2000
+EMBED_DESCRIPTION_LIMIT = 4096
+EMBED_FIELD_LIMIT = 1024
+TITLE_LIMIT = 200
+ELLIPSIS = "…"
+
+# Every message the bot sends: no @everyone, no role, no user, no reply ping.
+NO_PINGS = discord.AllowedMentions.none()
+
+# A sentence ends at . ! ? … (plus closing quotes) and keeps the [n] markers that follow it;
+# a line break always ends a piece.
+_SENTENCE_END = re.compile(r"""[.!?…]+["'”’)\]]*(?:[ \t]*\[\d+\])*(?=\s|$)|\n+""")
+
+
+def sentence_pieces(text: str) -> list[str]:
+    """``text`` cut after each sentence end; concatenating the pieces gives ``text`` back."""
+    pieces: list[str] = []
+    cursor = 0
+    for match in _SENTENCE_END.finditer(text):
+        end = match.end()
+        # keep the whitespace after a sentence with it, so pieces concatenate to the text
+        while end < len(text) and text[end] in " \t":
+            end += 1
+        if end > cursor:
+            pieces.append(text[cursor:end])
+            cursor = end
+    if cursor < len(text):
+        pieces.append(text[cursor:])
+    return pieces
+
+
+def _hard_split(piece: str, limit: int) -> list[str]:
+    """A single over-long sentence: cut at the last space before the limit (or at the limit)."""
+    out: list[str] = []
+    while len(piece) > limit:
+        cut = piece.rfind(" ", 0, limit + 1)
+        if cut <= limit // 2:
+            cut = limit
+        out.append(piece[:cut])
+        piece = piece[cut:].lstrip(" ")
+    if piece:
+        out.append(piece)
+    return out
+
+
+def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Cut ``text`` into parts of at most ``limit`` characters at sentence boundaries.
+
+    A sentence longer than ``limit`` on its own is cut at a word boundary as a last resort.
+    """
+    parts: list[str] = []
+    current = ""
+    for piece in sentence_pieces(text):
+        for bit in _hard_split(piece, limit) if len(piece) > limit else [piece]:
+            if len(current) + len(bit) <= limit:
+                current += bit
+                continue
+            if current.strip():
+                parts.append(current.rstrip())
+            current = bit.lstrip()
+    if current.strip():
+        parts.append(current.rstrip())
+    return parts
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` if it fits, else its longest sentence-aligned (or word-aligned) prefix plus ``…``."""
+    if len(text) <= limit:
+        return text
+    budget = limit - len(ELLIPSIS)
+    kept = ""
+    for piece in sentence_pieces(text):
+        if len(kept) + len(piece) > budget:
+            break
+        kept += piece
+    if not kept.strip():
+        kept = _hard_split(text, budget)[0]
+    return kept.rstrip() + ELLIPSIS
+
+
+def _date(citation_or_article: Citation | ArticleSummary) -> str | None:
+    moment = citation_or_article.published_at
+    return moment.date().isoformat() if moment else None
+
+
+def source_line(citation: Citation) -> str:
+    """``[n] **Title** — Outlet, 2024-05-17``."""
+    title = discord.utils.escape_markdown(shorten(citation.title, TITLE_LIMIT))
+    bits = [b for b in (citation.source, _date(citation)) if b]
+    tail = f" — {', '.join(bits)}" if bits else ""
+    return f"[{citation.n}] **{title}**{tail}"
+
+
+def citation_block(citation: Citation, limit: int = MESSAGE_LIMIT) -> str:
+    """Source line, link and quote of one citation, trimmed (quote first) to ``limit``."""
+    head = source_line(citation)
+    if citation.url:
+        head += f"\n<{citation.url}>"  # angle brackets: no link preview per source
+    quote = " ".join(citation.quote.split())
+    room = limit - len(head) - len("\n> ")
+    if room < 20:  # absurdly long title or link: keep the source line, drop the quote
+        return shorten(head, limit)
+    return f"{head}\n> {shorten(quote, room)}"
+
+
+def answer_messages(answer: Answer, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """The answer text, then a Sources section, as messages of at most ``limit`` characters."""
+    body = answer.text.strip() or "The ingested articles don't say."
+    if answer.notice:
+        body += f"\n\n*{answer.notice}*"
+    messages = split_text(body, limit)
+    blocks = [citation_block(c, limit - len("**Sources**\n")) for c in answer.citations]
+    for i, block in enumerate(blocks):
+        unit = f"**Sources**\n{block}" if i == 0 else block
+        separator = "\n\n"
+        if messages and len(messages[-1]) + len(separator) + len(unit) <= limit:
+            messages[-1] += separator + unit
+        else:
+            messages.append(unit)
+    return messages
+
+
+def ingest_lines(report: IngestReport) -> list[str]:
+    """One line per article added, updated or already stored, and per source refused."""
+    lines: list[str] = []
+    for a in report.articles:
+        title = discord.utils.escape_markdown(shorten(a.title, TITLE_LIMIT))
+        date = a.published_at[:10] if a.published_at else "undated"
+        if a.status == "skipped":
+            lines.append(f"Already stored: **{title}** ({date}).")
+        else:
+            verb = "Added" if a.status == "added" else "Updated"
+            lines.append(f"{verb} **{title}** ({date}) — {a.chunks} chunk{'s' if a.chunks != 1 else ''}.")
+    for e in report.errors:
+        lines.append(f"Not added: {shorten(' '.join(e['error'].split()), 300)}")
+    return lines or ["Nothing to add: no article found in that source."]
+
+
+def ingest_message(report: IngestReport, limit: int = MESSAGE_LIMIT) -> str:
+    """The ingest report as one message (lines that do not fit are counted, not shown)."""
+    return _bounded_lines(ingest_lines(report), limit)
+
+
+def article_line(article: ArticleSummary) -> str:
+    """``**Title** — outlet, date · `id```."""
+    title = discord.utils.escape_markdown(shorten(article.title, TITLE_LIMIT))
+    bits = [b for b in (article.source, _date(article)) if b]
+    tail = f" — {', '.join(bits)}" if bits else ""
+    return f"**{title}**{tail} · `{article.id}`"
+
+
+def articles_description(articles: Sequence[ArticleSummary], limit: int = EMBED_DESCRIPTION_LIMIT) -> str:
+    """A bulleted article list for an embed description."""
+    if not articles:
+        return "No articles here yet. Members with Manage Server can add some with `/ingest`."
+    return _bounded_lines([f"• {article_line(a)}" for a in articles], limit)
+
+
+def _bounded_lines(lines: Iterable[str], limit: int) -> str:
+    """Whole lines while they fit, then ``…and N more.`` (a first line too long is shortened)."""
+    rows = list(lines)
+    kept: list[str] = []
+    size = 0
+    for i, line in enumerate(rows):
+        left = len(rows) - i - 1
+        tail = len(f"\n…and {left} more.") if left else 0
+        grown = size + (1 if kept else 0) + len(line)
+        if grown + tail > limit:
+            break
+        kept.append(line)
+        size = grown
+    if not kept and rows:
+        left = len(rows) - 1
+        tail = f"\n…and {left} more." if left else ""
+        return shorten(rows[0], limit - len(tail)) + tail
+    omitted = len(rows) - len(kept)
+    return "\n".join(kept) + (f"\n…and {omitted} more." if omitted else "")
+
+
+def embed(title: str, description: str, colour: int = 0x2B6CB0) -> discord.Embed:
+    """An embed whose title and description are trimmed to Discord's limits."""
+    return discord.Embed(
+        title=shorten(title, 256), description=shorten(description, EMBED_DESCRIPTION_LIMIT), colour=colour
+    )
