@@ -18,12 +18,28 @@ from ingest.pipeline import Ingestor, IngestReport, Progress
 from ingest.subscriptions import FeedRegistry
 from retrieval.embedder import MiniLMEmbedder
 from retrieval.errors import ArticleNotFound
+from retrieval.extractive import ExtractiveAnswerer
+from retrieval.llm import LLMAnswerer, chat_model_from_spec
 from retrieval.models import Answer
 from retrieval.search import Retriever
-from retrieval.service import AskService
+from retrieval.service import Answerer, AskService
 from retrieval.store import ArticleSummary, ChromaStore, embedded_client, http_client
 
 log = logging.getLogger(__name__)
+
+
+def answerer_for(settings: Settings) -> Answerer:
+    """Extractive answers, or a chat model's answers (citations checked) when one is configured."""
+    if not settings.chat_model:
+        return ExtractiveAnswerer()
+    key = settings.chat_api_key.get_secret_value() if settings.chat_api_key else None
+    model = chat_model_from_spec(
+        settings.chat_model,
+        base_url=settings.chat_base_url,
+        api_key=key,
+        timeout_seconds=settings.chat_timeout_seconds,
+    )
+    return LLMAnswerer(model, max_context_tokens=settings.chat_max_context_tokens)
 
 
 def fetcher_from_settings(settings: Settings) -> Fetcher:
@@ -74,7 +90,7 @@ class Newsroom:
             overlap_tokens=settings.chunk_overlap,
             url_loader=UrlLoader(fetcher_from_settings(settings), settings.max_articles_per_request),
         )
-        asker = AskService(Retriever(store, embedder))
+        asker = AskService(Retriever(store, embedder), answerer_for(settings))
         feeds = FeedPoller(
             FeedRegistry(settings.data_dir / "feeds.sqlite3"),
             ingestor,

@@ -39,6 +39,20 @@ class Settings(BaseSettings):
         default=None,
         description="LangChain chat model as provider:model (e.g. openai:gpt-4o-mini); unset = extractive.",
     )
+    chat_base_url: str | None = Field(
+        default=None,
+        description="Endpoint for the chat model, e.g. a local OpenAI-compatible server (http://127.0.0.1:8080/v1).",
+    )
+    chat_api_key: SecretStr | None = Field(
+        default=None,
+        description="API key of the chat provider; unset uses the provider's own variable (OPENAI_API_KEY).",
+    )
+    chat_timeout_seconds: float = Field(
+        default=30.0, description="Seconds to wait for the chat model before answering extractively."
+    )
+    chat_max_context_tokens: int = Field(
+        default=4000, description="Token budget of a chat prompt (instructions, sources and question)."
+    )
     discord_token: SecretStr | None = Field(
         default=None,
         validation_alias="DISCORD_TOKEN",
