@@ -1,0 +1,354 @@
+"""End to end: the real discord.py client against the loopback fake of Discord.
+
+Assertions read the payloads the fake recorded: interaction callbacks (type 5 = deferred, 4 =
+message, 8 = autocomplete; flag 64 = ephemeral), webhook follow-ups and channel messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from bot.discord_app import APOLOGY
+from bot.permissions import GUILD_ONLY_MESSAGE
+from retrieval.errors import NewsdeskError
+from retrieval.models import Answer, Citation
+from tests.bot.conftest import TOKEN, Harness
+from tests.bot.fake_discord import FakeDiscord, FakeGuild, Recorded
+
+ARTICLES = Path(__file__).parent / "articles"
+EPHEMERAL = 64
+NO_PINGS = {"parse": []}
+
+
+def ingest_article(newsroom, guild: FakeGuild, name: str) -> None:
+    report = newsroom.ingest_sync([str(ARTICLES / name)], str(guild.id))
+    assert report.articles_added == 1, report.to_dict()
+
+
+def callback(requests: list[Recorded]) -> Recorded:
+    found = [r for r in requests if r.path.endswith("/callback")]
+    assert len(found) == 1, [r.path for r in requests]
+    return found[0]
+
+
+def followup_texts(requests: list[Recorded]) -> list[str]:
+    return [r.payload["content"] for r in requests if r.method == "POST" and "/webhooks/" in r.path]
+
+
+def ephemeral_reply(requests: list[Recorded]) -> str:
+    """The one-line ephemeral message an interaction got (direct or as a follow-up)."""
+    for r in requests:
+        data = r.payload.get("data", r.payload) if r.payload else {}
+        if r.method == "POST" and (data.get("flags") or 0) & EPHEMERAL and data.get("content"):
+            return str(data["content"])
+    raise AssertionError(f"no ephemeral message in {[(r.method, r.path, r.payload) for r in requests]}")
+
+
+async def test_ask_defers_then_answers_with_citations(fake: FakeDiscord, start_bot, newsroom):
+    guild = fake.add_guild("Halden")
+    ingest_article(newsroom, guild, "vance-lighthouse-guild.txt")
+    harness: Harness = await start_bot()
+
+    requests = await harness.command("ask", {"question": "Who did Admiral Vance meet?"}, guild=guild,
+                                     user=fake.user("reader"))
+
+    first = callback(requests)
+    assert first.payload["type"] == 5 and not (first.payload.get("data") or {}).get("flags")
+    assert requests[0] is first, "the interaction must be acknowledged before anything else"
+    (answer,) = followup_texts(requests)
+    assert "Ilse Varga" in answer and "[1]" in answer
+    assert "**Sources**" in answer and "Admiral Vance meets the Lighthouse Guild" in answer
+    assert "<https://courier.example/vance-guild>" in answer
+    assert all(r.payload["allowed_mentions"] == NO_PINGS for r in requests if "/webhooks/" in r.path)
+
+
+async def test_private_ask_is_deferred_ephemerally(fake, start_bot, newsroom):
+    guild = fake.add_guild("Halden")
+    ingest_article(newsroom, guild, "floating-library.txt")
+    harness = await start_bot()
+    options = {"question": "When does the floating library open?", "private": True}
+    requests = await harness.command("ask", options, guild=guild, user=fake.user("reader"))
+    assert callback(requests).payload["data"]["flags"] & EPHEMERAL
+    assert "June 2026" in followup_texts(requests)[0]
+
+
+async def test_ingest_file_then_ask_finds_the_new_article(fake, start_bot):
+    guild = fake.add_guild("Lindmoor")
+    editor = fake.user("editor", manage_guild=True)
+    harness = await start_bot()
+    attachment = fake.add_attachment("tram-tunnel.md", (ARTICLES / "tram-tunnel.md").read_bytes())
+
+    requests = await harness.command("ingest", guild=guild, user=editor, attachments={"file": attachment})
+    assert callback(requests).payload["type"] == 5
+    (report,) = followup_texts(requests)
+    assert report == "Added **Lindmoor opens its tram tunnel under the river** (2025-07-02) — 1 chunk."
+
+    requests = await harness.command("ask", {"question": "How long does the tram crossing take now?"},
+                                     guild=guild, user=fake.user("reader"))
+    (answer,) = followup_texts(requests)
+    assert "three minutes" in answer and "Lindmoor opens its tram tunnel" in answer
+
+
+async def test_ingest_refuses_a_url_it_cannot_fetch_with_the_reason(fake, start_bot):
+    guild = fake.add_guild("Lindmoor")
+    harness = await start_bot()
+    requests = await harness.command("ingest", {"url": "http://127.0.0.1:9/story"}, guild=guild,
+                                     user=fake.user("editor", manage_guild=True))
+    (report,) = followup_texts(requests)
+    assert report.startswith("Not added: ") and "127.0.0.1:9" in report
+
+
+async def test_member_without_permission_cannot_ingest_or_forget(fake, start_bot, newsroom):
+    guild = fake.add_guild("Halden", roles=("Editors", "Readers"))
+    ingest_article(newsroom, guild, "floating-library.txt")
+    (article,) = newsroom.store.articles(str(guild.id))
+    harness = await start_bot(manager_roles=["Editors"])
+    reader = fake.user("reader", roles=[fake.role_id(guild, "Readers")])
+    attachment = fake.add_attachment("tram-tunnel.md", (ARTICLES / "tram-tunnel.md").read_bytes())
+
+    refused = await harness.command("ingest", guild=guild, user=reader, attachments={"file": attachment})
+    assert callback(refused).payload["type"] == 4
+    assert ephemeral_reply(refused).startswith("Only members with the Manage Server permission or one of")
+    refused = await harness.command("forget", {"article": article.id}, guild=guild, user=reader)
+    assert ephemeral_reply(refused).startswith("Only members with the Manage Server permission")
+    assert [a.id for a in newsroom.store.articles(str(guild.id))] == [article.id]
+    assert not fake.requests_to("GET", "/attachments/"), "a refused ingest must not even fetch the file"
+
+    editor = fake.user("editor", roles=[fake.role_id(guild, "Editors")])
+    done = await harness.command("forget", {"article": article.id}, guild=guild, user=editor)
+    forgot = "Forgot **Harbour council approves a floating library** (1 passage removed)."
+    assert followup_texts(done) == [forgot]
+    assert newsroom.store.articles(str(guild.id)) == []
+
+
+async def test_two_guilds_do_not_see_each_others_articles(fake, start_bot):
+    halden, wrenfield = fake.add_guild("Halden"), fake.add_guild("Wrenfield")
+    harness = await start_bot()
+    editor = fake.user("editor", manage_guild=True)
+    attachment = fake.add_attachment("vance.txt", (ARTICLES / "vance-lighthouse-guild.txt").read_bytes())
+    await harness.command("ingest", guild=halden, user=editor, attachments={"file": attachment})
+
+    question = {"question": "Who did Admiral Vance meet?"}
+    here = followup_texts(await harness.command("ask", question, guild=halden, user=editor))
+    there = followup_texts(await harness.command("ask", question, guild=wrenfield, user=editor))
+    assert "Ilse Varga" in here[0]
+    assert "Vance" not in " ".join(there) and "Varga" not in " ".join(there)
+
+    listed = await harness.command("sources", guild=wrenfield, user=editor)
+    assert "No articles here yet" in listed[-1].payload["embeds"][0]["description"]
+    choices = await harness.command("forget", {"article": "Vance"}, guild=wrenfield, user=editor,
+                                    autocomplete="article")
+    assert callback(choices).payload == {"type": 8, "data": {"choices": []}}
+    choices = await harness.command("forget", {"article": "Vance"}, guild=halden, user=editor,
+                                    autocomplete="article")
+    (choice,) = callback(choices).payload["data"]["choices"]
+    assert choice["name"] == "Admiral Vance meets the Lighthouse Guild in Port Halden (2025-03-04)"
+
+
+async def test_twenty_concurrent_asks_are_all_deferred_within_discords_deadline(fake, start_bot, newsroom):
+    guild = fake.add_guild("Halden")
+    for name in ("vance-lighthouse-guild.txt", "floating-library.txt", "bakery-strike.txt"):
+        ingest_article(newsroom, guild, name)
+    harness = await start_bot(ask_cooldown_seconds=30)  # one question per user: 20 users
+    questions = ["Who did Admiral Vance meet?", "When does the floating library open?",
+                 "How long did the bakery strike last?", "What will the fog horn do?"]
+
+    ids = await asyncio.gather(*(
+        harness.push("ask", {"question": questions[i % 4]}, guild=guild, user=fake.user(f"u{i}"))
+        for i in range(20)
+    ))
+    await asyncio.gather(*(harness.wait(i, seconds=60) for i in ids))
+
+    for interaction_id in ids:
+        (ack,) = fake.callbacks(interaction_id)
+        assert ack.payload["type"] == 5
+        # Discord's protocol deadline: an interaction not acknowledged within 3 s fails for the user
+        assert ack.at - fake.pushed_at[interaction_id] < 3.0
+        (answer,) = [r.payload["content"] for r in fake.followups(interaction_id)]
+        assert "[1]" in answer
+
+
+async def test_mention_and_reply_chain_follow_up_are_answered(fake, start_bot, newsroom, monkeypatch):
+    guild = fake.add_guild("Halden")
+    for name in ("vance-lighthouse-guild.txt", "floating-library.txt", "tram-tunnel.md"):
+        ingest_article(newsroom, guild, name)
+    asked: list[str] = []
+    real_ask = newsroom.ask
+
+    async def spy(question, namespace="default", k=None, as_of=None):
+        asked.append(question)
+        return await real_ask(question, namespace, k, as_of)
+
+    monkeypatch.setattr(newsroom, "ask", spy)
+    await start_bot()
+    reader = fake.user("reader")
+
+    def replies_to(message_id: int) -> list[Recorded]:
+        return [r for r in fake.requests_to("POST", f"/channels/{guild.channel_id}/messages")
+                if str((r.payload.get("message_reference") or {}).get("message_id")) == str(message_id)]
+
+    question = await fake.say(guild, reader, f"<@{fake.bot.id}> Who did Admiral Vance meet?")
+    (reply,) = await fake.wait_for(lambda: replies_to(question))
+    assert "Ilse Varga" in reply.payload["content"]
+    assert reply.payload["allowed_mentions"] == NO_PINGS
+    answer_id = next(mid for mid, m in fake.messages.items() if m["content"] == reply.payload["content"])
+
+    follow_up = await fake.say(guild, reader, "When did they meet?", reply_to=answer_id, mention_bot=False)
+    (second,) = await fake.wait_for(lambda: replies_to(follow_up))
+    assert asked == ["Who did Admiral Vance meet?", "Who did Admiral Vance meet? When did they meet?"]
+    assert "3 March 2025" in second.payload["content"]
+
+    ignored = await fake.say(guild, reader, "unrelated chatter", mention_bot=False)
+    await fake.say(guild, reader, f"<@{fake.bot.id}> When does the floating library open?")
+    await fake.wait_for(lambda: len(asked) == 3)
+    assert replies_to(ignored) == []
+
+
+async def test_overlong_answer_is_split_at_sentences_and_sources_stay_whole(fake, start_bot, newsroom,
+                                                                           monkeypatch):
+    guild = fake.add_guild("Halden")
+    sentences = [f"Sentence number {i} reports that the harbour council met again on the pier. [{i % 3 + 1}]"
+                 for i in range(60)]
+    citations = tuple(
+        Citation(n=n, article_id=f"a{n}", title=f"Story {n}", quote=f"Quote {n}. " * 60, start=0, end=10,
+                 chunk_id=f"c{n}", url=f"https://news.example/{n}", source="news.example")
+        for n in (1, 2, 3)
+    )
+    long_answer = Answer("q", " ".join(sentences), "extractive", citations)
+
+    async def scripted(question, namespace="default", k=None, as_of=None):
+        return long_answer
+
+    monkeypatch.setattr(newsroom, "ask", scripted)
+    harness = await start_bot()
+    messages = followup_texts(await harness.command("ask", {"question": "What happened at the harbour?"},
+                                                    guild=guild, user=fake.user("reader")))
+
+    assert len(messages) >= 3 and all(len(m) <= 2000 for m in messages)
+    body = [m.split("\n\n**Sources**")[0] for m in messages if m.startswith("Sentence number")]
+    for part in body:
+        assert part.endswith("]"), "a message must end after a sentence and its marker"
+    assert " ".join(body) == long_answer.text
+    for n in (1, 2, 3):
+        holder = [m for m in messages if f"[{n}] **Story {n}**" in m]
+        assert len(holder) == 1 and f"<https://news.example/{n}>\n> Quote {n}." in holder[0]
+
+
+async def test_an_article_with_everyone_cannot_make_the_bot_ping(fake, start_bot, newsroom):
+    guild = fake.add_guild("Wrenfield")
+    harness = await start_bot()
+    editor = fake.user("editor", manage_guild=True)
+    attachment = fake.add_attachment("bakery.txt", (ARTICLES / "bakery-strike.txt").read_bytes())
+    ingested = await harness.command("ingest", guild=guild, user=editor, attachments={"file": attachment})
+    asked = await harness.command("ask", {"question": "What did the union steward post in the chat?"},
+                                  guild=guild, user=editor)
+    await fake.say(guild, editor, f"<@{fake.bot.id}> @everyone what did the union steward post?")
+    await fake.wait_for(lambda: fake.requests_to("POST", f"/channels/{guild.channel_id}/messages"))
+
+    (answer,) = followup_texts(asked)
+    assert "@everyone the ovens are back on" in answer
+    sent = [r for r in [*ingested, *asked, *fake.requests_to("POST", "/channels/")] if r.method == "POST"
+            and r.payload and "content" in r.payload]
+    assert len(sent) == 3
+    for request in sent:
+        assert request.payload["allowed_mentions"]["parse"] == []
+        assert not request.payload["allowed_mentions"].get("replied_user")
+
+
+async def test_direct_messages_are_refused_politely(fake, start_bot):
+    fake.add_guild("Halden")
+    harness = await start_bot()
+    reader = fake.user("reader")
+    requests = await harness.command("ask", {"question": "Who did Vance meet?"}, guild=None, user=reader)
+    assert ephemeral_reply(requests) == GUILD_ONLY_MESSAGE
+    await fake.say(None, reader, "hello, who won the vote?", mention_bot=False)
+    (sent,) = await fake.wait_for(lambda: fake.requests_to("POST", "/messages"))
+    assert sent.payload["content"] == GUILD_ONLY_MESSAGE
+
+
+async def test_cooldown_tells_the_user_when_to_retry(fake, start_bot, newsroom):
+    guild = fake.add_guild("Halden")
+    harness = await start_bot(ask_cooldown_seconds=60)
+    reader = fake.user("reader")
+    await harness.command("ask", {"question": "Who did Admiral Vance meet?"}, guild=guild, user=reader)
+    again = await harness.command("ask", {"question": "And then?"}, guild=guild, user=reader)
+    assert callback(again).payload["type"] == 4
+    message = ephemeral_reply(again)
+    assert message.startswith("You're asking too fast: try again in ") and message.endswith(" s.")
+    await fake.say(guild, reader, f"<@{fake.bot.id}> still there?")
+    (reply,) = await fake.wait_for(lambda: fake.requests_to("POST", f"/channels/{guild.channel_id}/messages"))
+    assert reply.payload["content"].startswith("You're asking too fast")
+
+
+async def test_errors_become_one_line_or_an_apology_and_the_token_is_never_logged(
+    fake, start_bot, newsroom, monkeypatch, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    guild = fake.add_guild("Halden")
+    harness = await start_bot()
+    reader = fake.user("reader")
+
+    async def broken(question, namespace="default", k=None, as_of=None):
+        raise RuntimeError("internal detail /srv/secret/path")
+
+    monkeypatch.setattr(newsroom, "ask", broken)
+    failed = await harness.command("ask", {"question": "Who?"}, guild=guild, user=reader)
+    assert ephemeral_reply(failed) == APOLOGY
+    assert "secret" not in str([r.payload for r in failed])
+    assert fake.requests_to("DELETE", "/messages/@original"), "the public 'thinking' message is removed"
+    assert any(r.exc_info and "internal detail" in str(r.exc_info[1]) for r in caplog.records)
+
+    async def refused(question, namespace="default", k=None, as_of=None):
+        raise NewsdeskError("the store is unavailable, try again in a minute")
+
+    monkeypatch.setattr(newsroom, "ask", refused)
+    failed = await harness.command("ask", {"question": "Who?"}, guild=guild, user=reader)
+    assert ephemeral_reply(failed) == "the store is unavailable, try again in a minute"
+    missing = await harness.command("forget", {"article": "no-such-id"}, guild=guild,
+                                    user=fake.user("editor", manage_guild=True))
+    assert "no article" in ephemeral_reply(missing)
+    assert all(TOKEN not in record.getMessage() for record in caplog.records)
+    assert all(TOKEN not in str(r.payload) for r in fake.requests)
+
+
+async def test_commands_sync_to_configured_guilds_and_still_run(fake, start_bot, newsroom):
+    guild = fake.add_guild("Halden")
+    ingest_article(newsroom, guild, "floating-library.txt")
+    harness = await start_bot(guild_ids=[guild.id])
+    assert not fake.requests_to("PUT", f"/applications/{fake.application_id}/commands")
+    (sync,) = fake.requests_to("PUT", f"/guilds/{guild.id}/commands")
+    assert {c["name"] for c in sync.payload} >= {"ask", "ingest", "sources", "forget", "stats", "help"}
+    requests = await harness.command("stats", guild=guild, user=fake.user("reader"))
+    assert followup_texts(requests) == ["This server's library: 1 articles, 1 passages."]
+    assert fake.token_requests(max(fake.pushed_at))  # the interaction carried data.guild_id
+
+
+async def test_sources_lists_and_filters_the_servers_articles(fake, start_bot, newsroom):
+    guild = fake.add_guild("Halden")
+    for name in ("vance-lighthouse-guild.txt", "floating-library.txt"):
+        ingest_article(newsroom, guild, name)
+    harness = await start_bot()
+    reader = fake.user("reader")
+    listed = (await harness.command("sources", guild=guild, user=reader))[-1].payload["embeds"][0]
+    assert listed["title"] == "Newest articles (2 of 2)"
+    assert listed["description"].index("Admiral Vance") < listed["description"].index("floating library")
+    found = (await harness.command("sources", {"query": "library"}, guild=guild, user=reader))[-1]
+    assert "Admiral" not in found.payload["embeds"][0]["description"]
+    helped = await harness.command("help", guild=guild, user=reader)
+    assert "/ask" in callback(helped).payload["data"]["embeds"][0]["description"]
+
+
+async def test_the_client_never_connects_outside_loopback(fake, start_bot, connections):
+    guild = fake.add_guild("Halden")
+    harness = await start_bot()
+    await harness.command("help", guild=guild, user=fake.user("reader"))
+    assert connections.seen, "the guard saw no connection: it is not hooked in"
+    assert all(address[0] == "127.0.0.1" for address in connections.seen)
+    try:
+        connections.check(("162.159.128.233", 443))  # what discord.com resolves to
+    except OSError:
+        connections.refused.clear()
+    else:
+        raise AssertionError("the guard let a non-loopback address through")
