@@ -125,6 +125,12 @@ def cmd_stats(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     return 0
 
 
+def cmd_bot(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
+    from bot.discord_app import run_bot  # discord.py loads only for the bot
+
+    return run_bot(args.settings, room)
+
+
 Handler = Callable[[argparse.Namespace, Newsroom, TextIO], int]
 
 
@@ -158,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--namespace", default=None)
     p.add_argument("--json", action="store_true")
 
+    add("bot", cmd_bot, "Run the Discord bot (token from DISCORD_TOKEN).")
+
     p = add("eval", cmd_eval, "Measure retrieval and answer quality on a question set (RealTime QA format).")
     add_eval_arguments(p)
 
@@ -175,6 +183,10 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         else max(logging.WARNING, getattr(logging, settings.log_level.upper(), logging.WARNING)),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.command == "bot" and settings.discord_token is None:
+        print("error: DISCORD_TOKEN is not set (environment or .env)", file=sys.stderr)
+        return 2
+    args.settings = settings
     try:
         room = Newsroom.from_settings(settings)
         return int(args.handler(args, room, sys.stdout))
