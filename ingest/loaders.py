@@ -81,7 +81,7 @@ def articles_from_bytes(
             yield (name, article_from_pdf(data, name, url=url))
             return
         if kind.startswith("binary"):
-            raise UnsupportedSource(f"{name}: {kind.removeprefix('binary:')}, not text")
+            raise ParseError(f"{name}: {kind.removeprefix('binary:')}, not text")
         if kind == "feed":
             raise UnsupportedSource(f"{name}: an RSS/Atom feed; subscribe to it with 'feeds add'")
         if kind == "html" or (media_type or "") in _HTML_TYPES or suffix in (".html", ".htm"):
@@ -123,7 +123,7 @@ def sniff(data: bytes) -> str:
     if head[4:8] == b"ftyp":
         return "binary:audio/video or image data"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "binary:UTF-16 text (save it as UTF-8)"
+        return "binary:binary data (or UTF-16 text: save it as UTF-8)"
     if b"\x00" in head:
         return "binary:binary data"
     controls = sum(1 for b in head if b < 9 or (13 < b < 32 and b != 27))

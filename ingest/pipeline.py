@@ -128,10 +128,10 @@ class Ingestor:
                 if progress:
                     progress(1)
                 continue
-            if item.id in seen:  # the same article twice in one batch
+            if item.id in seen or item.content_hash in seen:  # the same story twice in one batch
                 report.articles_skipped += 1
                 continue
-            seen.add(item.id)
+            seen.update((item.id, item.content_hash))
             group.append(item)
             if len(group) >= _GROUP:
                 self._write_group(group, namespace, report, progress)
@@ -167,6 +167,11 @@ class Ingestor:
         for article in group:
             stored = self.store.stored_hash(namespace, article.id)
             if stored == article.content_hash:
+                report.articles_skipped += 1
+                report.articles.append(_result(article, "skipped", 0))
+                continue
+            if stored is None and self.store.article_with_hash(namespace, article.content_hash):
+                # The same text stored under another id: one story reached by two links.
                 report.articles_skipped += 1
                 report.articles.append(_result(article, "skipped", 0))
                 continue

@@ -30,6 +30,8 @@ COLLECTION_PREFIX = "newsdesk_"
 SCHEMA_VERSION = 1
 _NAMESPACE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,40}$")
 _PAGE = 2000
+# stored_hash() of an article whose chunks are not one complete version.
+INCOMPLETE = "incomplete"
 GENERATION_KEY = "generation"
 
 
@@ -121,13 +123,33 @@ class ChromaStore:
         return sorted(n[len(COLLECTION_PREFIX) :] for n in names if n.startswith(COLLECTION_PREFIX))
 
     def stored_hash(self, namespace: str, article_id: str) -> str | None:
-        """Content hash of the stored version of an article, or ``None`` if it is not stored."""
+        """Content hash of the stored version of an article, or ``None`` if it is not stored.
+
+        A partly written article (chunks of two versions left by an interrupted update, or fewer
+        chunks than it should have) answers :data:`INCOMPLETE`, which matches no real hash, so
+        the next ingest rewrites it instead of skipping it.
+        """
         col = self.collection(namespace)
         if col is None:
             return None
-        got = self._call(col.get, where={"article_id": article_id}, limit=1, include=["metadatas"])
+        got = self._call(col.get, where={"article_id": article_id}, include=["metadatas"])
         metas = got.get("metadatas") or []
-        return str(metas[0]["content_hash"]) if metas else None
+        if not metas:
+            return None
+        hashes = {str(m.get("content_hash")) for m in metas}
+        expected = {int(m.get("n_chunks", 0)) for m in metas}
+        if len(hashes) != 1 or expected != {len(metas)}:
+            return INCOMPLETE
+        return hashes.pop()
+
+    def article_with_hash(self, namespace: str, content_hash: str) -> str | None:
+        """The id of a stored article with this content hash (the same story under another id)."""
+        col = self.collection(namespace)
+        if col is None:
+            return None
+        got = self._call(col.get, where={"content_hash": content_hash}, limit=1, include=["metadatas"])
+        metas = got.get("metadatas") or []
+        return str(metas[0]["article_id"]) if metas else None
 
     def write_article(
         self, namespace: str, article: Article, chunks: Sequence[Chunk], vectors: Vectors

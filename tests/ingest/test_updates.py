@@ -1,0 +1,124 @@
+"""Re-ingesting, deduplication and consistency when a batch fails part-way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.newsroom import Newsroom
+from ingest.parsing import make_article
+from retrieval.errors import StoreUnavailable
+from retrieval.models import Article
+from retrieval.store import ChromaStore
+
+URL = "https://planet.example/politics/minister-resigns"
+
+
+def _story(text: str, title: str = "Minister resigns over budget row", url: str | None = URL) -> Article:
+    body = " ".join(
+        f"{text} Sentence {i} adds detail about the budget dispute in parliament." for i in range(12)
+    )
+    return make_article(title, body, url=url)
+
+
+@pytest.fixture
+def newsroom(newsroom: Newsroom) -> Newsroom:
+    """Small chunks, so short test articles still span several chunks."""
+    newsroom.ingestor.max_tokens, newsroom.ingestor.overlap_tokens = 48, 8
+    return newsroom
+
+
+def _chunk_hashes(room: Newsroom, article_id: str) -> list[str]:
+    return [
+        m["content_hash"] for _, _, m in room.store.iter_chunks("default") if m["article_id"] == article_id
+    ]
+
+
+def test_reingesting_a_changed_article_replaces_all_its_chunks(newsroom: Newsroom) -> None:
+    first, second = _story("The minister quit."), _story("The minister resigned on Friday.")
+    assert first.id == second.id
+    newsroom.ingestor.ingest_items([("a", first)])
+    report = newsroom.ingestor.ingest_items([("a", second)])
+    assert report.articles_updated == 1 and report.chunks_removed > 0
+    assert set(_chunk_hashes(newsroom, first.id)) == {second.content_hash}
+    assert newsroom.stats_sync("default")["namespaces"]["default"]["articles"] == 1
+
+
+def test_unchanged_article_is_skipped(newsroom: Newsroom) -> None:
+    article = _story("Same.")
+    newsroom.ingestor.ingest_items([("a", article)])
+    assert newsroom.ingestor.ingest_items([("a", article)]).articles_skipped == 1
+
+
+def test_same_story_under_two_links_is_stored_once(newsroom: Newsroom) -> None:
+    one = _story("Identical text.", url="https://planet.example/a")
+    two = _story("Identical text.", url="https://mirror.example/story?id=7")
+    assert one.id != two.id and one.content_hash == two.content_hash
+    assert newsroom.ingestor.ingest_items([("1", one), ("2", two)]).articles_added == 1
+    report = newsroom.ingestor.ingest_items([("2", two)])
+    assert report.articles_added == 0 and report.articles_skipped == 1
+    assert len(newsroom.store.articles("default")) == 1
+
+
+def test_failed_stale_cleanup_is_repaired_by_the_next_run(
+    newsroom: Newsroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = _story("Version one."), _story("Version two, corrected.")
+    newsroom.ingestor.ingest_items([("a", first)])
+    real_call = ChromaStore._call
+
+    def failing_delete(self: ChromaStore, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        if getattr(fn, "__name__", "") == "delete":
+            raise StoreUnavailable("injected failure while deleting stale chunks")
+        return real_call(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(ChromaStore, "_call", failing_delete)
+    with pytest.raises(StoreUnavailable):
+        newsroom.ingestor.ingest_items([("a", second)])
+    monkeypatch.setattr(ChromaStore, "_call", real_call)
+    assert set(_chunk_hashes(newsroom, first.id)) == {first.content_hash, second.content_hash}
+    report = newsroom.ingestor.ingest_items([("a", second)])
+    assert report.articles_updated == 1
+    assert set(_chunk_hashes(newsroom, first.id)) == {second.content_hash}
+
+
+def test_failure_mid_batch_leaves_no_half_written_article_and_a_rerun_completes(
+    newsroom: Newsroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    articles = [
+        _story(f"Story {n}.", title=f"Story number {n}", url=f"https://planet.example/{n}") for n in range(4)
+    ]
+    real_write = ChromaStore.write_article
+    writes: list[str] = []
+
+    def crash_on_third(self: ChromaStore, namespace: str, article: Article, *rest: Any) -> int:
+        writes.append(article.id)
+        if len(writes) == 3:
+            raise StoreUnavailable("injected failure")
+        return real_write(self, namespace, article, *rest)
+
+    monkeypatch.setattr(ChromaStore, "write_article", crash_on_third)
+    with pytest.raises(StoreUnavailable):
+        newsroom.ingestor.ingest_items([(a.id, a) for a in articles])
+    monkeypatch.setattr(ChromaStore, "write_article", real_write)
+    for summary in newsroom.store.articles("default"):  # every stored article is whole
+        chunks = [m for _, _, m in newsroom.store.iter_chunks("default") if m["article_id"] == summary.id]
+        assert len(chunks) == summary.chunks
+    assert len(newsroom.store.articles("default")) == 2
+    report = newsroom.ingestor.ingest_items([(a.id, a) for a in articles])
+    assert (report.articles_added, report.articles_skipped) == (2, 2)
+    assert len(newsroom.store.articles("default")) == 4
+
+
+def test_article_missing_chunks_is_rewritten_not_skipped(newsroom: Newsroom) -> None:
+    article = _story("Whole story.")
+    newsroom.ingestor.ingest_items([("a", article)])
+    col = newsroom.store.collection("default")
+    assert col is not None
+    ids = col.get(where={"article_id": article.id}, include=[])["ids"]
+    assert len(ids) > 2
+    col.delete(ids=ids[1:2])  # as if a write had been cut short
+    report = newsroom.ingestor.ingest_items([("a", article)])
+    assert report.articles_updated == 1
+    assert len(col.get(where={"article_id": article.id}, include=[])["ids"]) == len(ids)
