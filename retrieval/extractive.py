@@ -23,6 +23,7 @@ from retrieval.terms import STOP, WORD, stem, terms
 _CAPTION = re.compile(
     r"\((?:L|R|C|left|right|center|centre)\)|\bphoto(?:graph)?\b:|\bAP Photo\b|/Getty\b|\bFile\b:"
 )
+_WH_START = re.compile(r"(?:who|whom|whose|what|which|when|where|why|how)\b", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,5 +176,6 @@ def abstention(question: str, retrieved: Sequence[RetrievedChunk]) -> Answer:
             break
     nearest = "; ".join(f"“{t}”" for t in seen)
     asked = " ".join(question.split()).rstrip("?.! ")
-    text = f"The ingested articles don't say ({asked}). The nearest articles are: {nearest}."
+    gap = asked[0].lower() + asked[1:] if _WH_START.match(asked) else f"this (“{asked}?”)"
+    text = f"The ingested articles don't say {gap}. The nearest articles are: {nearest}."
     return Answer(question, text, "abstain", (), tuple(retrieved))
