@@ -93,8 +93,14 @@ class Ask(commands.Cog):
             for text in answer_messages(answer)
         ]
         self.conversations.remember((m.id for m in sent), question)
-        log.info("ask guild=%s user=%s mode=%s citations=%d messages=%d", namespace, interaction.user.id,
-                 answer.mode, len(answer.citations), len(sent))
+        log.info(
+            "ask guild=%s user=%s mode=%s citations=%d messages=%d",
+            namespace,
+            interaction.user.id,
+            answer.mode,
+            len(answer.citations),
+            len(sent),
+        )
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -137,8 +143,13 @@ class Ask(commands.Cog):
             return
         sent = await self._send_all(message, texts)
         self.conversations.remember((m.id for m in sent), query)
-        log.info("mention guild=%s user=%s mode=%s messages=%d", message.guild.id, message.author.id,
-                 answer.mode, len(sent))
+        log.info(
+            "mention guild=%s user=%s mode=%s messages=%d",
+            message.guild.id,
+            message.author.id,
+            answer.mode,
+            len(sent),
+        )
 
     @staticmethod
     async def _send_all(message: discord.Message, texts: Sequence[str]) -> list[discord.Message]:

@@ -63,8 +63,14 @@ class Ingest(commands.Cog):
         else:
             report = await newsroom.ingest([str(url).strip()], namespace=namespace)
         await interaction.followup.send(ingest_message(report), allowed_mentions=NO_PINGS)
-        log.info("ingest guild=%s user=%s added=%d skipped=%d errors=%d", namespace, interaction.user.id,
-                 report.articles_added, report.articles_skipped, len(report.errors))
+        log.info(
+            "ingest guild=%s user=%s added=%d skipped=%d errors=%d",
+            namespace,
+            interaction.user.id,
+            report.articles_added,
+            report.articles_skipped,
+            len(report.errors),
+        )
 
 
 async def setup(bot: NewsdeskBot) -> None:

@@ -65,8 +65,9 @@ def connections(monkeypatch: pytest.MonkeyPatch) -> Iterator[ConnectionGuard]:
         guard.check(address)
         await sock_connect(self, sock, address)
 
-    async def guarded_create_connection(self: Any, protocol_factory: Any, host: Any = None, port: Any = None,
-                                        **kwargs: Any) -> Any:
+    async def guarded_create_connection(
+        self: Any, protocol_factory: Any, host: Any = None, port: Any = None, **kwargs: Any
+    ) -> Any:
         if host is not None:
             guard.check((host, port))
         return await create_connection(self, protocol_factory, host, port, **kwargs)
@@ -98,12 +99,19 @@ class Harness:
     finished: dict[int, asyncio.Event]
 
     async def command(
-        self, name: str, options: dict[str, Any] | None = None, *, guild: FakeGuild | None, user: FakeUser,
-        attachments: dict[str, dict[str, Any]] | None = None, autocomplete: str | None = None,
+        self,
+        name: str,
+        options: dict[str, Any] | None = None,
+        *,
+        guild: FakeGuild | None,
+        user: FakeUser,
+        attachments: dict[str, dict[str, Any]] | None = None,
+        autocomplete: str | None = None,
     ) -> list[Recorded]:
         """Push ``/name`` and return the requests made under its token once the handler is done."""
-        interaction_id = await self.push(name, options, guild=guild, user=user, attachments=attachments,
-                                         autocomplete=autocomplete)
+        interaction_id = await self.push(
+            name, options, guild=guild, user=user, attachments=attachments, autocomplete=autocomplete
+        )
         await self.wait(interaction_id)
         return self.fake.token_requests(interaction_id)
 

@@ -59,8 +59,13 @@ class FakeUser:
 
     def payload(self, bot: bool = False) -> dict[str, Any]:
         return {
-            "id": str(self.id), "username": self.name, "discriminator": "0", "global_name": self.name,
-            "avatar": None, "bot": bot, "public_flags": 0,
+            "id": str(self.id),
+            "username": self.name,
+            "discriminator": "0",
+            "global_name": self.name,
+            "avatar": None,
+            "bot": bot,
+            "public_flags": 0,
         }
 
 
@@ -145,7 +150,11 @@ class FakeDiscord:
         self.attachments[key] = data
         url = f"{self.base}/attachments/{key}/{name}"
         return {
-            "id": key, "filename": name, "size": len(data), "url": url, "proxy_url": url,
+            "id": key,
+            "filename": name,
+            "size": len(data),
+            "url": url,
+            "proxy_url": url,
             "content_type": "text/plain; charset=utf-8",
         }
 
@@ -204,39 +213,86 @@ class FakeDiscord:
         return ws
 
     async def _ready(self) -> None:
-        await self.dispatch("READY", {
-            "v": 10, "user": self.bot.payload(bot=True), "session_id": "fake-session",
-            "resume_gateway_url": str(self.gateway_url), "guilds": [
-                {"id": str(g), "unavailable": True} for g in self.guilds
-            ], "application": {"id": str(self.application_id), "flags": 0}, "private_channels": [],
-            "relationships": [], "shard": [0, 1],
-        })
+        await self.dispatch(
+            "READY",
+            {
+                "v": 10,
+                "user": self.bot.payload(bot=True),
+                "session_id": "fake-session",
+                "resume_gateway_url": str(self.gateway_url),
+                "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
+                "application": {"id": str(self.application_id), "flags": 0},
+                "private_channels": [],
+                "relationships": [],
+                "shard": [0, 1],
+            },
+        )
         for guild in self.guilds.values():
             await self.dispatch("GUILD_CREATE", self._guild_payload(guild))
 
     def _guild_payload(self, guild: FakeGuild) -> dict[str, Any]:
         roles = [{"id": str(guild.id), "name": "@everyone", "permissions": str(MEMBER_PERMISSIONS)}]
-        roles += [{"id": str(rid), "name": name, "permissions": str(MEMBER_PERMISSIONS)}
-                  for rid, name in guild.roles.items()]
+        roles += [
+            {"id": str(rid), "name": name, "permissions": str(MEMBER_PERMISSIONS)}
+            for rid, name in guild.roles.items()
+        ]
         for position, role in enumerate(roles):
-            role.update({"position": position, "color": 0, "hoist": False, "managed": False,
-                         "mentionable": False, "flags": 0})
+            role.update(
+                {
+                    "position": position,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": False,
+                    "mentionable": False,
+                    "flags": 0,
+                }
+            )
         return {
-            "id": str(guild.id), "name": guild.name, "icon": None, "owner_id": "1", "unavailable": False,
-            "member_count": 2, "large": False, "features": [], "emojis": [], "stickers": [],
-            "roles": roles, "channels": [{
-                "id": str(guild.channel_id), "type": 0, "name": "news", "position": 0,
-                "permission_overwrites": [], "guild_id": str(guild.id), "nsfw": False,
-            }],
-            "members": [self._member(self.bot, bot=True)], "threads": [], "presences": [], "voice_states": [],
-            "joined_at": self._now(), "verification_level": 0, "default_message_notifications": 0,
-            "explicit_content_filter": 0, "mfa_level": 0, "premium_tier": 0, "preferred_locale": "en-US",
+            "id": str(guild.id),
+            "name": guild.name,
+            "icon": None,
+            "owner_id": "1",
+            "unavailable": False,
+            "member_count": 2,
+            "large": False,
+            "features": [],
+            "emojis": [],
+            "stickers": [],
+            "roles": roles,
+            "channels": [
+                {
+                    "id": str(guild.channel_id),
+                    "type": 0,
+                    "name": "news",
+                    "position": 0,
+                    "permission_overwrites": [],
+                    "guild_id": str(guild.id),
+                    "nsfw": False,
+                }
+            ],
+            "members": [self._member(self.bot, bot=True)],
+            "threads": [],
+            "presences": [],
+            "voice_states": [],
+            "joined_at": self._now(),
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "premium_tier": 0,
+            "preferred_locale": "en-US",
         }
 
     def _member(self, user: FakeUser, bot: bool = False) -> dict[str, Any]:
         return {
-            "user": user.payload(bot=bot), "roles": [str(r) for r in user.roles], "joined_at": self._now(),
-            "deaf": False, "mute": False, "flags": 0, "nick": None, "avatar": None,
+            "user": user.payload(bot=bot),
+            "roles": [str(r) for r in user.roles],
+            "joined_at": self._now(),
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "nick": None,
+            "avatar": None,
             "permissions": str(user.permissions),
         }
 
@@ -276,45 +332,83 @@ class FakeDiscord:
         if resolved:
             data["resolved"] = resolved
         payload: dict[str, Any] = {
-            "id": str(interaction_id), "application_id": str(self.application_id),
-            "type": 4 if autocomplete else 2, "token": f"tok-{interaction_id}", "version": 1, "data": data,
-            "locale": "en-US", "entitlements": [], "attachment_size_limit": 25 * 1024 * 1024,
+            "id": str(interaction_id),
+            "application_id": str(self.application_id),
+            "type": 4 if autocomplete else 2,
+            "token": f"tok-{interaction_id}",
+            "version": 1,
+            "data": data,
+            "locale": "en-US",
+            "entitlements": [],
+            "attachment_size_limit": 25 * 1024 * 1024,
             "app_permissions": str(MEMBER_PERMISSIONS),
         }
         if guild is not None:
             if str(guild.id) in self.commands:
                 data["guild_id"] = str(guild.id)
-            payload.update({
-                "guild_id": str(guild.id), "guild_locale": "en-US", "context": 0,
-                "authorizing_integration_owners": {"0": str(guild.id)}, "member": self._member(user),
-                "channel_id": str(guild.channel_id),
-                "channel": {"id": str(guild.channel_id), "type": 0, "name": "news", "position": 0,
-                            "guild_id": str(guild.id), "permission_overwrites": [], "nsfw": False},
-            })
+            payload.update(
+                {
+                    "guild_id": str(guild.id),
+                    "guild_locale": "en-US",
+                    "context": 0,
+                    "authorizing_integration_owners": {"0": str(guild.id)},
+                    "member": self._member(user),
+                    "channel_id": str(guild.channel_id),
+                    "channel": {
+                        "id": str(guild.channel_id),
+                        "type": 0,
+                        "name": "news",
+                        "position": 0,
+                        "guild_id": str(guild.id),
+                        "permission_overwrites": [],
+                        "nsfw": False,
+                    },
+                }
+            )
         else:
             dm = self.snowflake()
-            payload.update({
-                "user": user.payload(), "context": 1, "channel_id": str(dm),
-                "authorizing_integration_owners": {"0": str(user.id)},
-                "channel": {"id": str(dm), "type": 1, "recipients": [user.payload()]},
-            })
+            payload.update(
+                {
+                    "user": user.payload(),
+                    "context": 1,
+                    "channel_id": str(dm),
+                    "authorizing_integration_owners": {"0": str(user.id)},
+                    "channel": {"id": str(dm), "type": 1, "recipients": [user.payload()]},
+                }
+            )
         self.pushed_at[interaction_id] = time.monotonic()
         await self.dispatch("INTERACTION_CREATE", payload)
         return interaction_id
 
     async def say(
-        self, guild: FakeGuild | None, user: FakeUser, content: str, *, mention_bot: bool = True,
+        self,
+        guild: FakeGuild | None,
+        user: FakeUser,
+        content: str,
+        *,
+        mention_bot: bool = True,
         reply_to: int | None = None,
     ) -> int:
         """Push a MESSAGE_CREATE from ``user`` (in the guild's channel, or a DM when ``guild`` is None)."""
         message_id = self.snowflake()
         channel_id = guild.channel_id if guild else self.snowflake()
         message: dict[str, Any] = {
-            "id": str(message_id), "type": 19 if reply_to else 0, "content": content,
-            "channel_id": str(channel_id), "author": user.payload(), "attachments": [], "embeds": [],
-            "mentions": [self.bot.payload(bot=True)] if mention_bot else [], "mention_roles": [],
-            "mention_everyone": False, "pinned": False, "tts": False, "timestamp": self._now(),
-            "edited_timestamp": None, "flags": 0, "components": [],
+            "id": str(message_id),
+            "type": 19 if reply_to else 0,
+            "content": content,
+            "channel_id": str(channel_id),
+            "author": user.payload(),
+            "attachments": [],
+            "embeds": [],
+            "mentions": [self.bot.payload(bot=True)] if mention_bot else [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "pinned": False,
+            "tts": False,
+            "timestamp": self._now(),
+            "edited_timestamp": None,
+            "flags": 0,
+            "components": [],
         }
         if guild is not None:
             message["guild_id"] = str(guild.id)
@@ -322,8 +416,11 @@ class FakeDiscord:
             member.pop("user")
             message["member"] = member
         if reply_to is not None:
-            message["message_reference"] = {"message_id": str(reply_to), "channel_id": str(channel_id),
-                                            "type": 0}
+            message["message_reference"] = {
+                "message_id": str(reply_to),
+                "channel_id": str(channel_id),
+                "type": 0,
+            }
             if reply_to in self.messages:
                 message["referenced_message"] = self.messages[reply_to]
         self.messages[message_id] = message
@@ -351,9 +448,10 @@ class FakeDiscord:
         elif request.can_read_body:
             raw = await request.read()
             payload = json.loads(raw) if raw else None
-        path = request.path[len(API):]
-        self.requests.append(Recorded(request.method, path, dict(request.query), payload, files,
-                                      time.monotonic()))
+        path = request.path[len(API) :]
+        self.requests.append(
+            Recorded(request.method, path, dict(request.query), payload, files, time.monotonic())
+        )
         try:
             return self._route(request.method, path.strip("/").split("/"), payload)
         finally:
@@ -364,12 +462,23 @@ class FakeDiscord:
             case ("GET", ["users", "@me"]):
                 return json_response(self.bot.payload(bot=True))
             case ("GET", ["oauth2", "applications", "@me"]):
-                return json_response({
-                    "id": str(self.application_id), "name": "Newsdesk", "description": "", "icon": None,
-                    "bot_public": True, "bot_require_code_grant": False, "verify_key": "0" * 64,
-                    "owner": self.bot.payload(), "flags": 0, "summary": "", "team": None,
-                    "rpc_origins": [], "interactions_endpoint_url": None,
-                })
+                return json_response(
+                    {
+                        "id": str(self.application_id),
+                        "name": "Newsdesk",
+                        "description": "",
+                        "icon": None,
+                        "bot_public": True,
+                        "bot_require_code_grant": False,
+                        "verify_key": "0" * 64,
+                        "owner": self.bot.payload(),
+                        "flags": 0,
+                        "summary": "",
+                        "team": None,
+                        "rpc_origins": [],
+                        "interactions_endpoint_url": None,
+                    }
+                )
             case ("PUT", ["applications", _, "commands"]):
                 return json_response(self._sync("global", payload))
             case ("PUT", ["applications", _, "guilds", guild_id, "commands"]):
@@ -393,8 +502,14 @@ class FakeDiscord:
     def _sync(self, key: str, payload: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out = []
         for command in payload:
-            row = {"id": str(self.snowflake()), "application_id": str(self.application_id), "version": "1",
-                   "default_member_permissions": None, "type": 1, **command}
+            row = {
+                "id": str(self.snowflake()),
+                "application_id": str(self.application_id),
+                "version": "1",
+                "default_member_permissions": None,
+                "type": 1,
+                **command,
+            }
             if key != "global":
                 row["guild_id"] = key
             out.append(row)
@@ -404,27 +519,43 @@ class FakeDiscord:
     def _callback(self, interaction_id: int, payload: dict[str, Any]) -> dict[str, Any]:
         kind = payload["type"]
         flags = (payload.get("data") or {}).get("flags") or 0
-        out: dict[str, Any] = {"interaction": {
-            "id": str(interaction_id), "type": 2, "response_message_loading": kind == 5,
-            "response_message_ephemeral": bool(flags & 64),
-        }}
+        out: dict[str, Any] = {
+            "interaction": {
+                "id": str(interaction_id),
+                "type": 2,
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(flags & 64),
+            }
+        }
         if kind == 4:
             message = self._message(payload.get("data") or {}, webhook=True)
             out["interaction"]["response_message_id"] = message["id"]
             out["resource"] = {"type": 4, "message": message}
         return out
 
-    def _message(self, payload: dict[str, Any] | None, *, webhook: bool = False,
-                 channel_id: int | None = None) -> dict[str, Any]:
+    def _message(
+        self, payload: dict[str, Any] | None, *, webhook: bool = False, channel_id: int | None = None
+    ) -> dict[str, Any]:
         payload = payload or {}
         message_id = self.snowflake()
         channel = channel_id or (next(iter(self.guilds.values())).channel_id if self.guilds else 1)
         message: dict[str, Any] = {
-            "id": str(message_id), "type": 0, "content": payload.get("content") or "",
-            "channel_id": str(channel), "author": self.bot.payload(bot=True), "attachments": [],
-            "embeds": payload.get("embeds") or [], "mentions": [], "mention_roles": [],
-            "mention_everyone": False, "pinned": False, "tts": False, "timestamp": self._now(),
-            "edited_timestamp": None, "flags": payload.get("flags") or 0, "components": [],
+            "id": str(message_id),
+            "type": 0,
+            "content": payload.get("content") or "",
+            "channel_id": str(channel),
+            "author": self.bot.payload(bot=True),
+            "attachments": [],
+            "embeds": payload.get("embeds") or [],
+            "mentions": [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "pinned": False,
+            "tts": False,
+            "timestamp": self._now(),
+            "edited_timestamp": None,
+            "flags": payload.get("flags") or 0,
+            "components": [],
         }
         if webhook:
             message["webhook_id"] = str(self.application_id)

@@ -51,8 +51,9 @@ async def test_ask_defers_then_answers_with_citations(fake: FakeDiscord, start_b
     ingest_article(newsroom, guild, "vance-lighthouse-guild.txt")
     harness: Harness = await start_bot()
 
-    requests = await harness.command("ask", {"question": "Who did Admiral Vance meet?"}, guild=guild,
-                                     user=fake.user("reader"))
+    requests = await harness.command(
+        "ask", {"question": "Who did Admiral Vance meet?"}, guild=guild, user=fake.user("reader")
+    )
 
     first = callback(requests)
     assert first.payload["type"] == 5 and not (first.payload.get("data") or {}).get("flags")
@@ -85,8 +86,12 @@ async def test_ingest_file_then_ask_finds_the_new_article(fake, start_bot):
     (report,) = followup_texts(requests)
     assert report == "Added **Lindmoor opens its tram tunnel under the river** (2025-07-02) — 1 chunk."
 
-    requests = await harness.command("ask", {"question": "How long does the tram crossing take now?"},
-                                     guild=guild, user=fake.user("reader"))
+    requests = await harness.command(
+        "ask",
+        {"question": "How long does the tram crossing take now?"},
+        guild=guild,
+        user=fake.user("reader"),
+    )
     (answer,) = followup_texts(requests)
     assert "three minutes" in answer and "Lindmoor opens its tram tunnel" in answer
 
@@ -94,8 +99,12 @@ async def test_ingest_file_then_ask_finds_the_new_article(fake, start_bot):
 async def test_ingest_refuses_a_url_it_cannot_fetch_with_the_reason(fake, start_bot):
     guild = fake.add_guild("Lindmoor")
     harness = await start_bot()
-    requests = await harness.command("ingest", {"url": "http://127.0.0.1:9/story"}, guild=guild,
-                                     user=fake.user("editor", manage_guild=True))
+    requests = await harness.command(
+        "ingest",
+        {"url": "http://127.0.0.1:9/story"},
+        guild=guild,
+        user=fake.user("editor", manage_guild=True),
+    )
     (report,) = followup_texts(requests)
     assert report.startswith("Not added: ") and "127.0.0.1:9" in report
 
@@ -138,11 +147,13 @@ async def test_two_guilds_do_not_see_each_others_articles(fake, start_bot):
 
     listed = await harness.command("sources", guild=wrenfield, user=editor)
     assert "No articles here yet" in listed[-1].payload["embeds"][0]["description"]
-    choices = await harness.command("forget", {"article": "Vance"}, guild=wrenfield, user=editor,
-                                    autocomplete="article")
+    choices = await harness.command(
+        "forget", {"article": "Vance"}, guild=wrenfield, user=editor, autocomplete="article"
+    )
     assert callback(choices).payload == {"type": 8, "data": {"choices": []}}
-    choices = await harness.command("forget", {"article": "Vance"}, guild=halden, user=editor,
-                                    autocomplete="article")
+    choices = await harness.command(
+        "forget", {"article": "Vance"}, guild=halden, user=editor, autocomplete="article"
+    )
     (choice,) = callback(choices).payload["data"]["choices"]
     assert choice["name"] == "Admiral Vance meets the Lighthouse Guild in Port Halden (2025-03-04)"
 
@@ -152,13 +163,19 @@ async def test_twenty_concurrent_asks_are_all_deferred_within_discords_deadline(
     for name in ("vance-lighthouse-guild.txt", "floating-library.txt", "bakery-strike.txt"):
         ingest_article(newsroom, guild, name)
     harness = await start_bot(ask_cooldown_seconds=30)  # one question per user: 20 users
-    questions = ["Who did Admiral Vance meet?", "When does the floating library open?",
-                 "How long did the bakery strike last?", "What will the fog horn do?"]
+    questions = [
+        "Who did Admiral Vance meet?",
+        "When does the floating library open?",
+        "How long did the bakery strike last?",
+        "What will the fog horn do?",
+    ]
 
-    ids = await asyncio.gather(*(
-        harness.push("ask", {"question": questions[i % 4]}, guild=guild, user=fake.user(f"u{i}"))
-        for i in range(20)
-    ))
+    ids = await asyncio.gather(
+        *(
+            harness.push("ask", {"question": questions[i % 4]}, guild=guild, user=fake.user(f"u{i}"))
+            for i in range(20)
+        )
+    )
     await asyncio.gather(*(harness.wait(i, seconds=60) for i in ids))
 
     for interaction_id in ids:
@@ -186,8 +203,11 @@ async def test_mention_and_reply_chain_follow_up_are_answered(fake, start_bot, n
     reader = fake.user("reader")
 
     def replies_to(message_id: int) -> list[Recorded]:
-        return [r for r in fake.requests_to("POST", f"/channels/{guild.channel_id}/messages")
-                if str((r.payload.get("message_reference") or {}).get("message_id")) == str(message_id)]
+        return [
+            r
+            for r in fake.requests_to("POST", f"/channels/{guild.channel_id}/messages")
+            if str((r.payload.get("message_reference") or {}).get("message_id")) == str(message_id)
+        ]
 
     question = await fake.say(guild, reader, f"<@{fake.bot.id}> Who did Admiral Vance meet?")
     (reply,) = await fake.wait_for(lambda: replies_to(question))
@@ -206,14 +226,26 @@ async def test_mention_and_reply_chain_follow_up_are_answered(fake, start_bot, n
     assert replies_to(ignored) == []
 
 
-async def test_overlong_answer_is_split_at_sentences_and_sources_stay_whole(fake, start_bot, newsroom,
-                                                                           monkeypatch):
+async def test_overlong_answer_is_split_at_sentences_and_sources_stay_whole(
+    fake, start_bot, newsroom, monkeypatch
+):
     guild = fake.add_guild("Halden")
-    sentences = [f"Sentence number {i} reports that the harbour council met again on the pier. [{i % 3 + 1}]"
-                 for i in range(60)]
+    sentences = [
+        f"Sentence number {i} reports that the harbour council met again on the pier. [{i % 3 + 1}]"
+        for i in range(60)
+    ]
     citations = tuple(
-        Citation(n=n, article_id=f"a{n}", title=f"Story {n}", quote=f"Quote {n}. " * 60, start=0, end=10,
-                 chunk_id=f"c{n}", url=f"https://news.example/{n}", source="news.example")
+        Citation(
+            n=n,
+            article_id=f"a{n}",
+            title=f"Story {n}",
+            quote=f"Quote {n}. " * 60,
+            start=0,
+            end=10,
+            chunk_id=f"c{n}",
+            url=f"https://news.example/{n}",
+            source="news.example",
+        )
         for n in (1, 2, 3)
     )
     long_answer = Answer("q", " ".join(sentences), "extractive", citations)
@@ -223,8 +255,11 @@ async def test_overlong_answer_is_split_at_sentences_and_sources_stay_whole(fake
 
     monkeypatch.setattr(newsroom, "ask", scripted)
     harness = await start_bot()
-    messages = followup_texts(await harness.command("ask", {"question": "What happened at the harbour?"},
-                                                    guild=guild, user=fake.user("reader")))
+    messages = followup_texts(
+        await harness.command(
+            "ask", {"question": "What happened at the harbour?"}, guild=guild, user=fake.user("reader")
+        )
+    )
 
     assert len(messages) >= 3 and all(len(m) <= 2000 for m in messages)
     body = [m.split("\n\n**Sources**")[0] for m in messages if m.startswith("Sentence number")]
@@ -242,15 +277,19 @@ async def test_an_article_with_everyone_cannot_make_the_bot_ping(fake, start_bot
     editor = fake.user("editor", manage_guild=True)
     attachment = fake.add_attachment("bakery.txt", (ARTICLES / "bakery-strike.txt").read_bytes())
     ingested = await harness.command("ingest", guild=guild, user=editor, attachments={"file": attachment})
-    asked = await harness.command("ask", {"question": "What did the union steward post in the chat?"},
-                                  guild=guild, user=editor)
+    asked = await harness.command(
+        "ask", {"question": "What did the union steward post in the chat?"}, guild=guild, user=editor
+    )
     await fake.say(guild, editor, f"<@{fake.bot.id}> @everyone what did the union steward post?")
     await fake.wait_for(lambda: fake.requests_to("POST", f"/channels/{guild.channel_id}/messages"))
 
     (answer,) = followup_texts(asked)
     assert "@everyone the ovens are back on" in answer
-    sent = [r for r in [*ingested, *asked, *fake.requests_to("POST", "/channels/")] if r.method == "POST"
-            and r.payload and "content" in r.payload]
+    sent = [
+        r
+        for r in [*ingested, *asked, *fake.requests_to("POST", "/channels/")]
+        if r.method == "POST" and r.payload and "content" in r.payload
+    ]
     assert len(sent) == 3
     for request in sent:
         assert request.payload["allowed_mentions"]["parse"] == []
@@ -306,8 +345,9 @@ async def test_errors_become_one_line_or_an_apology_and_the_token_is_never_logge
     monkeypatch.setattr(newsroom, "ask", refused)
     failed = await harness.command("ask", {"question": "Who?"}, guild=guild, user=reader)
     assert ephemeral_reply(failed) == "the store is unavailable, try again in a minute"
-    missing = await harness.command("forget", {"article": "no-such-id"}, guild=guild,
-                                    user=fake.user("editor", manage_guild=True))
+    missing = await harness.command(
+        "forget", {"article": "no-such-id"}, guild=guild, user=fake.user("editor", manage_guild=True)
+    )
     assert "no article" in ephemeral_reply(missing)
     assert all(TOKEN not in record.getMessage() for record in caplog.records)
     assert all(TOKEN not in str(r.payload) for r in fake.requests)

@@ -1,0 +1,92 @@
+"""Pieces of the Discord front end that need no client: cog loading, follow-ups, checks, the CLI."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from bot import cli
+from bot.cogs.ask import MAX_CONTEXT_CHARS, Conversations, follow_up_query, strip_mentions
+from bot.cogs.ingest import check_attachment
+from bot.cogs.sources import matching
+from bot.discord_app import COGS, bot_intents, cog_modules, namespace_for
+from bot.permissions import GuildOnly, Refusal
+from bot.settings import Settings
+from retrieval.store import ArticleSummary
+
+
+def test_every_core_cog_loads_and_feeds_plugs_in_only_when_present(monkeypatch):
+    assert cog_modules()[: len(COGS)] == COGS
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name: None if name == "bot.cogs.feeds" else real(name)
+    )
+    assert cog_modules() == COGS
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object())
+    assert cog_modules() == (*COGS, "bot.cogs.feeds")
+
+
+def test_no_privileged_intents_are_requested():
+    intents = bot_intents()
+    assert not intents.message_content and not intents.members and not intents.presences
+    assert intents.guilds and intents.guild_messages and intents.dm_messages
+
+
+def test_namespace_is_the_guild_id_and_dms_are_refused():
+    assert namespace_for(123456789012345678) == "123456789012345678"
+    with pytest.raises(GuildOnly):
+        namespace_for(None)
+
+
+def test_follow_up_query_carries_the_previous_question_with_a_cap():
+    assert follow_up_query("who did Lavrov meet?", " when did he  meet them? ") == (
+        "who did Lavrov meet? when did he meet them?"
+    )
+    long_previous = " ".join(f"word{i}" for i in range(200))
+    query = follow_up_query(long_previous, "and then?")
+    assert query.endswith("word199 and then?")
+    assert len(query) <= MAX_CONTEXT_CHARS + len(" and then?")
+    assert query.split()[0].startswith("word")  # cut at a word boundary
+
+
+def test_strip_mentions_removes_only_the_bots_mentions():
+    assert strip_mentions("<@42> who won? <@!42>", 42) == "who won?"
+    assert strip_mentions("<@7> who won?", 42) == "<@7> who won?"
+
+
+def test_conversations_remember_the_newest_answers_only():
+    memory = Conversations(capacity=2)
+    memory.remember([1, 2], "q1")
+    memory.remember([3], "q2")
+    assert memory.question_for(1) is None
+    assert memory.question_for(2) == "q1" and memory.question_for(3) == "q2"
+    assert memory.question_for(None) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "size", "reason"),
+    [("story.pdf", 10, "not an article file"), ("story.txt", 30_000_000, "too large")],
+)
+def test_attachments_of_the_wrong_kind_or_size_are_refused(name, size, reason):
+    with pytest.raises(Refusal, match=reason):
+        check_attachment(name, size, 20 * 1024 * 1024)
+    check_attachment("story.md", 1000, 20 * 1024 * 1024)
+
+
+def test_sources_query_matches_every_word_in_title_outlet_or_link():
+    a = ArticleSummary(
+        "u-1", "Tram tunnel opens", "https://gazette.example/tram", None, "Gazette", 1, "h", None
+    )
+    b = ArticleSummary("u-2", "Floating library", None, None, "Courier", 1, "h", None)
+    assert matching([a, b], "tram GAZETTE") == [a]
+    assert matching([a, b], "courier library") == [b]
+    assert matching([a, b], "tram library") == []
+
+
+def test_bot_command_without_a_token_exits_with_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    assert cli.main(["bot"], settings=settings) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == "error: DISCORD_TOKEN is not set (environment or .env)\n"

@@ -1,0 +1,149 @@
+"""Rendering answers and lists within Discord's limits, cut at sentence boundaries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.render_discord import (
+    EMBED_DESCRIPTION_LIMIT,
+    EMBED_FIELD_LIMIT,
+    MESSAGE_LIMIT,
+    NO_PINGS,
+    answer_messages,
+    articles_description,
+    citation_block,
+    ingest_message,
+    sentence_pieces,
+    shorten,
+    split_text,
+)
+from ingest.pipeline import ArticleResult, IngestReport
+from retrieval.models import Answer, Citation
+from retrieval.store import ArticleSummary
+
+
+def citation(n: int, quote: str = "The council voted seven to two.", title: str = "Council vote") -> Citation:
+    return Citation(
+        n=n,
+        article_id=f"a{n}",
+        title=title,
+        quote=quote,
+        start=0,
+        end=len(quote),
+        chunk_id=f"c{n}",
+        url=f"https://news.example/{n}",
+        source="Halden Courier",
+        published_at=datetime(2025, 2, 11, tzinfo=UTC),
+    )
+
+
+def test_sentence_pieces_keep_markers_with_their_sentence_and_rebuild_the_text():
+    text = "Vance met Varga. [1] They spoke of fog [2]. The horn sounds at 30 s! [1][3] Done"
+    pieces = sentence_pieces(text)
+    assert pieces == [
+        "Vance met Varga. [1] ",
+        "They spoke of fog [2]. ",
+        "The horn sounds at 30 s! [1][3] ",
+        "Done",
+    ]
+    assert "".join(pieces) == text
+
+
+@pytest.mark.parametrize("limit", [MESSAGE_LIMIT, EMBED_DESCRIPTION_LIMIT, EMBED_FIELD_LIMIT, 120])
+def test_split_text_respects_the_limit_and_cuts_only_between_sentences(limit):
+    sentences = [
+        f"Sentence {i} says the ferry left at dawn with {i} passengers aboard. [{i % 4 + 1}]"
+        for i in range(150)
+    ]
+    text = " ".join(sentences)
+    parts = split_text(text, limit)
+    assert all(len(p) <= limit for p in parts)
+    assert " ".join(parts) == text
+    assert all(p.endswith("]") for p in parts)
+
+
+def test_a_sentence_longer_than_the_limit_is_cut_at_words():
+    text = "word " * 700
+    parts = split_text(text.strip(), 2000)
+    assert all(len(p) <= 2000 for p in parts) and len(parts) == 2
+    assert all(not p.startswith(" ") and "wor d" not in p for p in parts)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab .!?[]1\n"), min_size=0, max_size=3000), st.integers(20, 2000))
+def test_split_text_never_exceeds_the_limit_nor_loses_words(text, limit):
+    parts = split_text(text, limit)
+    assert all(len(p) <= limit for p in parts)
+    assert " ".join(parts).split() == text.split()
+
+
+def test_shorten_keeps_whole_sentences_and_marks_the_cut():
+    assert shorten("One. Two. Three.", 100) == "One. Two. Three."
+    assert shorten("First sentence here. Second sentence is long.", 30) == "First sentence here.…"
+    assert len(shorten("x" * 5000, 1024)) == 1024
+
+
+def test_answer_has_markers_then_a_sources_block_with_title_outlet_date_link_and_quote():
+    answer = Answer("q", "The council voted seven to two. [1]", "extractive", (citation(1),))
+    (message,) = answer_messages(answer)
+    assert message == (
+        "The council voted seven to two. [1]\n\n**Sources**\n"
+        "[1] **Council vote** — Halden Courier, 2025-02-11\n<https://news.example/1>\n"
+        "> The council voted seven to two."
+    )
+
+
+def test_a_citation_is_never_split_from_its_source_line():
+    quote = "The harbour council met. " * 90  # a quote longer than a message on its own
+    answer = Answer("q", "Short answer. [1] [2]", "extractive", (citation(1, quote), citation(2, quote)))
+    messages = answer_messages(answer)
+    assert all(len(m) <= MESSAGE_LIMIT for m in messages)
+    for n in (1, 2):
+        (holder,) = [m for m in messages if f"[{n}] **Council vote**" in m]
+        block = holder[holder.index(f"[{n}] **Council vote**") :]
+        assert f"<https://news.example/{n}>\n> The harbour council met." in block
+        assert block.endswith("…")
+
+
+def test_citation_block_fits_any_limit_and_escapes_markdown_in_titles():
+    block = citation_block(citation(1, title="*Bold* claims_about __x__"), 200)
+    assert len(block) <= 200 and "\\*Bold\\*" in block
+
+
+def test_abstaining_answer_and_notice_render_without_sources():
+    answer = Answer("q", "The ingested articles don't say.", "abstain", notice="chat model failed")
+    assert answer_messages(answer) == ["The ingested articles don't say.\n\n*chat model failed*"]
+
+
+def test_no_pings_allows_no_mentions_at_all():
+    assert NO_PINGS.to_dict() == {"parse": []}
+
+
+def test_ingest_message_lists_title_date_chunks_and_refusals():
+    report = IngestReport(
+        articles_added=1, articles_skipped=1, errors=[{"source": "x.pdf", "error": "x.pdf: binary"}]
+    )
+    report.articles = [
+        ArticleResult("a", "Tram tunnel opens", "added", 3, "2025-07-02T00:00:00+00:00"),
+        ArticleResult("b", "Old story", "skipped", 0, None),
+    ]
+    assert ingest_message(report) == (
+        "Added **Tram tunnel opens** (2025-07-02) — 3 chunks.\n"
+        "Already stored: **Old story** (undated).\n"
+        "Not added: x.pdf: binary"
+    )
+
+
+def test_long_lists_stop_at_the_limit_and_count_the_rest():
+    articles = [
+        ArticleSummary(f"id-{i}", f"Story number {i} " * 5, None, None, "Courier", 1, "h", None)
+        for i in range(200)
+    ]
+    text = articles_description(articles)
+    assert len(text) <= EMBED_DESCRIPTION_LIMIT
+    assert text.endswith("more.") and text.count("\n") < 200
+    assert articles_description([]).startswith("No articles here yet")
