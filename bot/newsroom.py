@@ -42,6 +42,25 @@ def answerer_for(settings: Settings) -> Answerer:
     return LLMAnswerer(model, max_context_tokens=settings.chat_max_context_tokens)
 
 
+def store_from_settings(settings: Settings, embedder_name: str) -> ChromaStore:
+    """The embedded store under the data directory, or a Chroma server's when a host is set."""
+    if not settings.chroma_host:
+        path = settings.data_dir / "chroma"
+        return ChromaStore(embedded_client(path), embedder_name, label=str(path))
+    verify: bool | str | None = settings.chroma_ssl_verify or None
+    if isinstance(verify, str) and verify.strip().lower() in ("false", "0", "no", "off"):
+        verify = False
+    client = http_client(
+        settings.chroma_host,
+        settings.chroma_port,
+        ssl=settings.chroma_ssl,
+        token=settings.chroma_token.get_secret_value() if settings.chroma_token else None,
+        ssl_verify=verify,
+    )
+    label = f"Chroma server {settings.chroma_host}:{settings.chroma_port}"
+    return ChromaStore(client, embedder_name, label=label)
+
+
 def fetcher_from_settings(settings: Settings) -> Fetcher:
     """The SSRF-safe fetcher with the configured limits."""
     return Fetcher(
@@ -69,26 +88,15 @@ class Newsroom:
     @classmethod
     def from_settings(cls, settings: Settings) -> Newsroom:
         """Build the services the settings describe (embedded store unless a host is set)."""
-        if settings.chroma_host:
-            headers = None
-            if settings.chroma_token is not None:
-                headers = {"Authorization": f"Bearer {settings.chroma_token.get_secret_value()}"}
-            client = http_client(
-                settings.chroma_host, settings.chroma_port, ssl=settings.chroma_ssl, headers=headers
-            )
-            label = f"Chroma server {settings.chroma_host}:{settings.chroma_port}"
-        else:
-            path = settings.data_dir / "chroma"
-            client = embedded_client(path)
-            label = str(path)
         embedder = MiniLMEmbedder(threads=settings.embedding_threads or None)
-        store = ChromaStore(client, embedder.name, label=label)
+        store = store_from_settings(settings, embedder.name)
         ingestor = Ingestor(
             store,
             embedder,
             max_tokens=settings.chunk_tokens,
             overlap_tokens=settings.chunk_overlap,
             url_loader=UrlLoader(fetcher_from_settings(settings), settings.max_articles_per_request),
+            max_article_chars=settings.max_article_chars,
         )
         asker = AskService(Retriever(store, embedder), answerer_for(settings))
         feeds = FeedPoller(

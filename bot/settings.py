@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     chroma_token: SecretStr | None = Field(
         default=None, description="Bearer token for a Chroma server with token auth."
     )
+    chroma_ssl_verify: str | None = Field(
+        default=None,
+        description="Certificate check for HTTPS to the Chroma server: unset = system CAs, "
+        "a path = that CA bundle, 'false' = no check.",
+    )
     embedding_threads: int = Field(
         default=0, description="ONNX Runtime threads for the embedder; 0 means one per core."
     )
@@ -77,6 +82,9 @@ class Settings(BaseSettings):
     max_articles_per_request: int = Field(
         default=100,
         description="Most articles one URL, attachment or feed poll may add (the rest are refused).",
+    )
+    max_article_chars: int = Field(
+        default=200_000, description="Longest article body accepted, in characters (longer is refused)."
     )
     feed_poll_minutes: float = Field(default=30.0, description="Minutes between polls of each feed.")
     feed_channel_id: int | None = Field(

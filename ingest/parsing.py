@@ -19,6 +19,7 @@ _INLINE_DATE = re.compile(rf"^(?P<title>.*?){_SPACES}{{2,}}DATE:{_SPACES}*(?P<da
 _HEADER = re.compile(rf"^(?P<key>DATE|SOURCE|URL|AUTHOR|OUTLET):{_SPACES}*(?P<value>.*?){_SPACES}*$", re.I)
 _FRONT_MATTER = re.compile(r"\A---\s*\n(?P<meta>.*?)\n---\s*\n", re.S)
 _MD_TITLE = re.compile(r"^#\s+(?P<title>.+?)\s*#*\s*$", re.M)
+MAX_TITLE_CHARS = 300
 _BODY_KEYS = ("body", "text", "content")
 _DATE_KEYS = ("published_at", "date", "published", "pubDate")
 
@@ -49,6 +50,8 @@ def make_article(
 ) -> Article:
     """Build an article with a deterministic id: the given id, else the canonical URL, else the text."""
     title = " ".join(title.split())
+    if len(title) > MAX_TITLE_CHARS:  # a whole paragraph on the first line is no headline
+        title = title[:MAX_TITLE_CHARS].rsplit(" ", 1)[0]
     body = body.strip()
     if not body:
         raise ParseError("empty article body")

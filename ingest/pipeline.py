@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 # Articles chunked and embedded together: big batches keep the embedder busy.
 _GROUP = 32
+DEFAULT_MAX_ARTICLE_CHARS = 200_000
 
 Progress = Callable[[int], None]
 UrlLoader = Callable[[str], Iterable[Item]]
@@ -78,6 +79,8 @@ class Ingestor:
         overlap_tokens: Overlap between consecutive chunks.
         url_loader: Fetches a URL into articles; without one, URLs are refused.
         max_file_bytes: Largest file read.
+        max_article_chars: Longest body accepted; a longer one is refused (it would cost
+            thousands of embeddings and is no news article).
     """
 
     def __init__(
@@ -89,6 +92,7 @@ class Ingestor:
         overlap_tokens: int = DEFAULT_OVERLAP_TOKENS,
         url_loader: UrlLoader | None = None,
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        max_article_chars: int = DEFAULT_MAX_ARTICLE_CHARS,
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -96,6 +100,7 @@ class Ingestor:
         self.overlap_tokens = overlap_tokens
         self.url_loader = url_loader
         self.max_file_bytes = max_file_bytes
+        self.max_article_chars = max_article_chars
 
     def items(self, sources: Iterable[str]) -> Iterator[Item]:
         """Parsed articles (or per-item errors) of paths and URLs, in order."""
@@ -125,6 +130,15 @@ class Ingestor:
         for origin, item in items:
             if isinstance(item, IngestError):
                 report.errors.append({"source": origin, "error": str(item)})
+                if progress:
+                    progress(1)
+                continue
+            if len(item.body) > self.max_article_chars:
+                reason = (
+                    f"{origin}: too long for one article ({len(item.body):,} characters; "
+                    f"limit {self.max_article_chars:,})"
+                )
+                report.errors.append({"source": origin, "error": reason})
                 if progress:
                     progress(1)
                 continue
