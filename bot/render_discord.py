@@ -189,9 +189,8 @@ def _bounded_lines(lines: Iterable[str], limit: int) -> str:
         kept.append(line)
         size = grown
     if not kept and rows:
-        left = len(rows) - 1
-        tail = f"\n…and {left} more." if left else ""
-        return shorten(rows[0], limit - len(tail)) + tail
+        rest = f"\n…and {len(rows) - 1} more." if len(rows) > 1 else ""
+        return shorten(rows[0], limit - len(rest)) + rest
     omitted = len(rows) - len(kept)
     return "\n".join(kept) + (f"\n…and {omitted} more." if omitted else "")
 
