@@ -87,6 +87,7 @@ class FakeDiscord:
         self.messages: dict[int, dict[str, Any]] = {}
         self.attachments: dict[str, bytes] = {}
         self.pushed_at: dict[int, float] = {}
+        self.interactions: dict[int, dict[str, Any]] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id -> synced commands
         self.identified = asyncio.Event()
         self._changed = asyncio.Condition()
@@ -376,6 +377,7 @@ class FakeDiscord:
                     "channel": {"id": str(dm), "type": 1, "recipients": [user.payload()]},
                 }
             )
+        self.interactions[interaction_id] = payload
         self.pushed_at[interaction_id] = time.monotonic()
         await self.dispatch("INTERACTION_CREATE", payload)
         return interaction_id
