@@ -35,7 +35,10 @@ def parse_date(value: str | None) -> datetime | None:
         match = re.match(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2})?))?", text)
         if not match:
             raise ParseError(f"unreadable date {value!r} (expected YYYY-MM-DD[ HH:MM:SS])") from None
-        moment = datetime.fromisoformat(" ".join(p for p in match.groups() if p))
+        try:
+            moment = datetime.fromisoformat(" ".join(p for p in match.groups() if p))
+        except ValueError:  # 2024-13-45: the shape of a date, not a date
+            raise ParseError(f"unreadable date {value!r} (no such day or time)") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
