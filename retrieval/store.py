@@ -21,7 +21,7 @@ from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
 
 from retrieval.embedder import Vectors
-from retrieval.errors import InvalidNamespace, StoreUnavailable
+from retrieval.errors import InvalidNamespace, StoreLayoutError, StoreUnavailable
 from retrieval.models import Article, Chunk, RetrievedChunk
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,11 @@ _PAGE = 2000
 # stored_hash() of an article whose chunks are not one complete version.
 INCOMPLETE = "incomplete"
 GENERATION_KEY = "generation"
+# Seconds one request to a Chroma server may take (the client's own default is to wait forever).
+SERVER_TIMEOUT = 30.0
+SERVER_CONNECT_TIMEOUT = 5.0
+# What Chroma says when the file under the data directory is not a database it can read.
+_UNREADABLE = ("not a database", "malformed", "database disk image", "file is encrypted", "migration")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,23 +69,59 @@ def embedded_client(path: Path) -> ClientAPI:
     try:
         return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
     except Exception as exc:
+        if any(marker in str(exc).lower() for marker in _UNREADABLE):
+            # Never repaired or recreated here: the files may be the only copy of the user's data.
+            raise StoreLayoutError(
+                f"the news store at {path} is not a Chroma database this version can read ({exc}); "
+                "its files were left untouched: move them aside or set NEWSDESK_DATA_DIR to a new folder"
+            ) from exc
         raise StoreUnavailable(f"cannot open the news store at {path}: {exc}") from exc
 
 
 def http_client(
-    host: str, port: int, *, ssl: bool = False, headers: dict[str, str] | None = None
+    host: str,
+    port: int,
+    *,
+    ssl: bool = False,
+    headers: dict[str, str] | None = None,
+    token: str | None = None,
+    ssl_verify: bool | str | None = None,
 ) -> ClientAPI:
-    """A client of a Chroma server."""
+    """A client of a Chroma server.
+
+    Args:
+        host: Server host name or address.
+        port: Server port.
+        ssl: Speak HTTPS.
+        headers: Extra headers sent with every request.
+        token: Sent as ``Authorization: Bearer <token>`` (Chroma's token auth, or a proxy's).
+        ssl_verify: ``False`` to skip certificate checks, or the path of a CA bundle; ``None``
+            uses the system's CAs.
+    """
+    sent = dict(headers or {})
+    if token:
+        sent["Authorization"] = f"Bearer {token}"
     try:
-        return chromadb.HttpClient(
+        client = chromadb.HttpClient(
             host=host,
             port=port,
             ssl=ssl,
-            headers=headers,
-            settings=ChromaSettings(anonymized_telemetry=False),
+            headers=sent or None,
+            settings=ChromaSettings(anonymized_telemetry=False, chroma_server_ssl_verify=ssl_verify),
         )
     except Exception as exc:
         raise StoreUnavailable(f"the news store is unreachable (Chroma server {host}:{port})") from exc
+    _bound_requests(client)
+    return client
+
+
+def _bound_requests(client: ClientAPI) -> None:
+    """Give the client's HTTP session a timeout, so a hung server cannot hang a question forever."""
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if session is not None:
+        import httpx
+
+        session.timeout = httpx.Timeout(SERVER_TIMEOUT, connect=SERVER_CONNECT_TIMEOUT)
 
 
 class ChromaStore:
@@ -102,17 +143,33 @@ class ChromaStore:
         name = collection_name(namespace)
         try:
             if create:
-                return self._client.get_or_create_collection(
+                col = self._client.get_or_create_collection(
                     name,
                     embedding_function=None,
                     configuration={"hnsw": {"space": "cosine"}},
                     metadata={"embedder": self._embedder_name, "schema": SCHEMA_VERSION},
                 )
-            return self._client.get_collection(name, embedding_function=None)
+            else:
+                col = self._client.get_collection(name, embedding_function=None)
         except Exception as exc:
             if not create and _is_missing(exc):
                 return None
             raise self._unavailable(exc) from exc
+        self._check_layout(col)
+        return col
+
+    def _check_layout(self, col: Collection) -> None:
+        """Refuse a collection written by another embedder or schema: mixing would corrupt it."""
+        meta = col.metadata or {}
+        embedder, schema = meta.get("embedder"), meta.get("schema")
+        if embedder == self._embedder_name and schema == SCHEMA_VERSION:
+            return
+        raise StoreLayoutError(
+            f"collection {col.name} in {self.label} was written with embedder {embedder or 'unknown'} "
+            f"(schema {schema if schema is not None else 'unknown'}); this version uses "
+            f"{self._embedder_name} (schema {SCHEMA_VERSION}). It was left untouched: use another "
+            "namespace or data directory, or re-ingest after removing it"
+        )
 
     def namespaces(self) -> list[str]:
         """Namespaces that hold a collection."""
