@@ -1,0 +1,159 @@
+"""``/feed add|list|remove`` and the background poll that ingests new feed entries."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.discord_app import namespace_for
+from bot.permissions import Refusal, manager_only
+from bot.render_discord import NO_PINGS, TITLE_LIMIT, shorten, split_text
+from ingest.feeds import FeedPoller, PollResult
+from ingest.subscriptions import Feed
+
+if TYPE_CHECKING:
+    from bot.discord_app import NewsdeskBot
+
+log = logging.getLogger(__name__)
+
+# How often the loop looks for due feeds; each feed's own interval comes from the settings.
+TICK_SECONDS = 60.0
+MAX_LISTED = 25
+
+
+def new_entry_lines(results: Sequence[PollResult], guild_id: int) -> list[str]:
+    """``new: <title>`` for articles a poll added to this guild's library (never another guild's)."""
+    lines = []
+    for result in results:
+        if result.feed.namespace != str(guild_id):
+            continue
+        for title, _ in result.added:
+            lines.append(f"new: {discord.utils.escape_markdown(shorten(title, TITLE_LIMIT))}")
+    return lines
+
+
+def feed_line(feed: Feed) -> str:
+    """One subscription for ``/feed list``."""
+    name = discord.utils.escape_markdown(shorten(feed.title or "(untitled)", TITLE_LIMIT))
+    state = f" — failing ({feed.failures}×), next try <t:{int(feed.next_poll_at.timestamp())}:R>"
+    return f"**{name}** <{feed.url}>" + (state if feed.failures else "")
+
+
+class Feeds(commands.Cog):
+    """RSS/Atom feeds polled into the server's library (Manage Server or a manager role)."""
+
+    feed = app_commands.Group(name="feed", description="RSS/Atom feeds polled into this server's library")
+
+    def __init__(self, bot: NewsdeskBot) -> None:
+        self.bot = bot
+        self.poll_loop.change_interval(seconds=min(TICK_SECONDS, bot.settings.feed_poll_minutes * 60))
+
+    @property
+    def poller(self) -> FeedPoller:
+        if self.bot.newsroom.feeds is None:
+            raise Refusal("Feeds are not set up on this bot.")
+        return self.bot.newsroom.feeds
+
+    async def cog_load(self) -> None:
+        if self.bot.newsroom.feeds is not None:
+            self.poll_loop.start()
+
+    async def cog_unload(self) -> None:
+        self.poll_loop.cancel()
+
+    @feed.command(name="add")
+    @app_commands.describe(url="Link to an RSS or Atom feed")
+    @manager_only()
+    async def add(self, interaction: discord.Interaction[Any], url: str) -> None:
+        """Subscribe this server to a news feed; its new articles are added as they appear."""
+        namespace = namespace_for(interaction.guild_id)
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        feed = await asyncio.to_thread(self.poller.subscribe, url.strip(), namespace)
+        minutes = self.bot.settings.feed_poll_minutes
+        name = discord.utils.escape_markdown(shorten(feed.title or feed.url, TITLE_LIMIT))
+        await interaction.followup.send(
+            f"Subscribed to **{name}**: its articles are added within a minute, "
+            f"then it is checked every {minutes:g} minutes.",
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    @feed.command(name="list")
+    @manager_only()
+    async def list_feeds(self, interaction: discord.Interaction[Any]) -> None:
+        """The feeds this server is subscribed to."""
+        namespace = namespace_for(interaction.guild_id)
+        feeds = await asyncio.to_thread(self.poller.registry.feeds, namespace)
+        if not feeds:
+            text = "This server follows no feeds yet. Add one with /feed add."
+        else:
+            lines = [feed_line(f) for f in feeds[:MAX_LISTED]]
+            if len(feeds) > MAX_LISTED:
+                lines.append(f"… and {len(feeds) - MAX_LISTED} more")
+            text = split_text("\n".join(lines))[0]
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @feed.command(name="remove")
+    @app_commands.describe(url="The feed's link, as /feed list shows it")
+    @manager_only()
+    async def remove(self, interaction: discord.Interaction[Any], url: str) -> None:
+        """Stop following a feed (articles already added stay)."""
+        namespace = namespace_for(interaction.guild_id)
+        await asyncio.to_thread(self.poller.registry.remove, url.strip(), namespace)
+        await interaction.response.send_message(
+            f"No longer following <{url.strip()}>.", ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+    @remove.autocomplete("url")
+    async def remove_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None or self.bot.newsroom.feeds is None:
+            return []
+        feeds = await asyncio.to_thread(self.bot.newsroom.feeds.registry.feeds, str(interaction.guild_id))
+        return [
+            app_commands.Choice(name=shorten(f.title or f.url, 100), value=f.url[:100])
+            for f in feeds
+            if current.lower() in f.url.lower() or current.lower() in (f.title or "").lower()
+        ][:25]
+
+    @tasks.loop(seconds=TICK_SECONDS)
+    async def poll_loop(self) -> None:
+        try:
+            results = await asyncio.to_thread(self.poller.poll_due)
+        except Exception:  # a store outage must not stop the loop; due feeds are retried next tick
+            log.exception("feed poll failed")
+            return
+        if results:
+            await self.announce(results)
+
+    @poll_loop.before_loop
+    async def _wait_until_ready(self) -> None:
+        await self.bot.wait_until_ready()
+
+    async def announce(self, results: Sequence[PollResult]) -> None:
+        """Post ``new: <title>`` lines to the configured channel, for that channel's guild only."""
+        channel_id = self.bot.settings.feed_channel_id
+        if channel_id is None:
+            return
+        channel = self.bot.get_channel(channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            log.warning("feed channel %s is not a text channel the bot can see", channel_id)
+            return
+        lines = new_entry_lines(results, channel.guild.id)
+        for part in split_text("\n".join(lines)) if lines else []:
+            try:
+                await channel.send(part, allowed_mentions=NO_PINGS)
+            except discord.HTTPException:
+                log.warning("could not post feed news to channel %s", channel_id, exc_info=True)
+                return
+
+
+async def setup(bot: NewsdeskBot) -> None:
+    await bot.add_cog(Feeds(bot))
