@@ -107,10 +107,17 @@ class Harness:
         user: FakeUser,
         attachments: dict[str, dict[str, Any]] | None = None,
         autocomplete: str | None = None,
+        subcommand: str | None = None,
     ) -> list[Recorded]:
-        """Push ``/name`` and return the requests made under its token once the handler is done."""
+        """Push ``/name [subcommand]``; return the requests made under its token once handled."""
         interaction_id = await self.push(
-            name, options, guild=guild, user=user, attachments=attachments, autocomplete=autocomplete
+            name,
+            options,
+            guild=guild,
+            user=user,
+            attachments=attachments,
+            autocomplete=autocomplete,
+            subcommand=subcommand,
         )
         await self.wait(interaction_id)
         return self.fake.token_requests(interaction_id)

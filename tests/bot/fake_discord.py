@@ -312,8 +312,9 @@ class FakeDiscord:
         user: FakeUser,
         attachments: dict[str, dict[str, Any]] | None = None,
         autocomplete: str | None = None,
+        subcommand: str | None = None,
     ) -> int:
-        """Push an INTERACTION_CREATE for ``/name``; returns the interaction id.
+        """Push an INTERACTION_CREATE for ``/name`` (or ``/name subcommand``); returns the interaction id.
 
         ``attachments`` maps option names to payloads from ``add_attachment``; ``autocomplete``
         names the focused option and makes it an autocomplete interaction.
@@ -329,6 +330,8 @@ class FakeDiscord:
         for key, att in (attachments or {}).items():
             opts.append({"name": key, "type": 11, "value": att["id"]})
             resolved.setdefault("attachments", {})[att["id"]] = att
+        if subcommand is not None:
+            opts = [{"name": subcommand, "type": 1, "options": opts}]
         data: dict[str, Any] = {"id": str(self.snowflake()), "name": name, "type": 1, "options": opts}
         if resolved:
             data["resolved"] = resolved
