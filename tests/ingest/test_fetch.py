@@ -195,3 +195,16 @@ async def test_connection_goes_to_the_checked_address_and_keeps_the_host_name(
     assert got.body == b"pinned"
     assert lookups == ["news.example.test"]
     assert httpserver.log[0][0].headers["Host"] == f"news.example.test:{httpserver.port}"
+
+
+async def test_compression_bomb_is_cut_off_at_the_size_cap(httpserver: HTTPServer) -> None:
+    import zlib
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip framing
+    zeros = b"\0" * 1_000_000
+    bomb = b"".join([packer.compress(zeros) for _ in range(100)] + [packer.flush()])  # 100 MB in ~100 KB
+    httpserver.expect_request("/bomb").respond_with_data(
+        bomb, headers={"Content-Encoding": "gzip"}, content_type="text/plain"
+    )
+    with pytest.raises(FetchFailed, match="too large"):
+        await Fetcher(OPEN).fetch(httpserver.url_for("/bomb"))
