@@ -13,20 +13,21 @@ from discord.ext import commands
 from bot.discord_app import namespace_for
 from bot.permissions import Refusal, manager_only
 from bot.render_discord import NO_PINGS, ingest_message
+from ingest.loaders import TEXT_SUFFIXES
 
 if TYPE_CHECKING:
     from bot.discord_app import NewsdeskBot
 
 log = logging.getLogger(__name__)
 
-FILE_SUFFIXES = (".txt", ".text", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".ndjson")
+# What the loaders read (text, Markdown, HTML, JSON/JSONL, PDF).
+FILE_SUFFIXES = tuple(sorted(TEXT_SUFFIXES))
 
 
 def check_attachment(name: str, size: int, max_bytes: int) -> None:
     """Refuse, with a reason, a file that is too large or of a kind that is not an article."""
     if Path(name).suffix.lower() not in FILE_SUFFIXES:
-        kinds = ", ".join(FILE_SUFFIXES)
-        raise Refusal(f"{name}: not an article file; send one of {kinds}.")
+        raise Refusal(f"{name}: not an article file; send text, Markdown, HTML, JSON/JSONL or PDF.")
     if size > max_bytes:
         raise Refusal(f"{name} is too large ({size / 1e6:.1f} MB); the limit is {max_bytes / 1e6:.0f} MB.")
 
@@ -40,7 +41,7 @@ class Ingest(commands.Cog):
     @app_commands.command(name="ingest")
     @app_commands.describe(
         url="Link to a news article",
-        file="An article file: text, Markdown, HTML, JSON or JSONL",
+        file="An article file: text, Markdown, HTML, JSON/JSONL or PDF",
     )
     @manager_only()
     async def ingest(
@@ -55,7 +56,7 @@ class Ingest(commands.Cog):
             raise Refusal("Give either a url or a file (one of them).")
         newsroom = self.bot.newsroom
         if file is not None:
-            check_attachment(file.filename, file.size, newsroom.ingestor.max_file_bytes)
+            check_attachment(file.filename, file.size, newsroom.attachment_max_bytes)
         await interaction.response.defer(thinking=True)
         if file is not None:
             data = await file.read()

@@ -66,7 +66,7 @@ def test_conversations_remember_the_newest_answers_only():
 
 @pytest.mark.parametrize(
     ("name", "size", "reason"),
-    [("story.pdf", 10, "not an article file"), ("story.txt", 30_000_000, "too large")],
+    [("story.exe", 10, "not an article file"), ("story.txt", 30_000_000, "too large")],
 )
 def test_attachments_of_the_wrong_kind_or_size_are_refused(name, size, reason):
     with pytest.raises(Refusal, match=reason):

@@ -393,3 +393,31 @@ async def test_the_client_never_connects_outside_loopback(fake, start_bot, conne
         connections.refused.clear()
     else:
         raise AssertionError("the guard let a non-loopback address through")
+
+
+async def test_a_reply_to_an_ask_answer_is_a_follow_up(fake, start_bot, newsroom, monkeypatch):
+    guild = fake.add_guild("Halden")
+    ingest_article(newsroom, guild, "vance-lighthouse-guild.txt")
+    asked: list[str] = []
+    real_ask = newsroom.ask
+
+    async def spy(question, namespace="default", k=None, as_of=None):
+        asked.append(question)
+        return await real_ask(question, namespace, k, as_of)
+
+    monkeypatch.setattr(newsroom, "ask", spy)
+    harness = await start_bot()
+    reader = fake.user("reader")
+    interaction_id = await harness.push(
+        "ask", {"question": "Who did Admiral Vance meet?"}, guild=guild, user=reader
+    )
+    await harness.wait(interaction_id)
+    answer_id = next(int(m["id"]) for m in fake.messages.values() if "Ilse Varga" in m["content"])
+
+    follow_up = await fake.say(
+        guild, reader, f"<@{fake.bot.id}> what will the fog horn do?", reply_to=answer_id
+    )
+    (reply,) = await fake.wait_for(lambda: fake.requests_to("POST", f"/channels/{guild.channel_id}/messages"))
+    assert str(reply.payload["message_reference"]["message_id"]) == str(follow_up)
+    assert asked[-1] == "Who did Admiral Vance meet? what will the fog horn do?"
+    assert "thirty seconds" in reply.payload["content"]
