@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from bot.settings import Settings
 from retrieval.embedder import MiniLMEmbedder
 from tests.ingest.pages import article_page, rss
 
+Run = Callable[..., tuple[int, str, str]]
+
 
 @pytest.fixture
 def run(
@@ -23,7 +26,7 @@ def run(
     embedder: MiniLMEmbedder,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-):  # type: ignore[no-untyped-def]
+) -> Run:
     """Run the CLI in-process on a tmp data dir; settings read NEWSDESK_ALLOW_PRIVATE_URLS from the env."""
     monkeypatch.setattr("bot.newsroom.MiniLMEmbedder", lambda threads=None: embedder)
     monkeypatch.delenv("NEWSDESK_ALLOW_PRIVATE_URLS", raising=False)
@@ -47,8 +50,8 @@ def run(
     ],
 )
 def test_private_and_local_urls_are_refused_by_default(
-    run, httpserver: HTTPServer, url: str, reason: str
-) -> None:  # type: ignore[no-untyped-def]
+    run: Run, httpserver: HTTPServer, url: str, reason: str
+) -> None:
     httpserver.expect_request("/story").respond_with_data(article_page(), content_type="text/html")
     code, out, _ = run("ingest", url.format(port=httpserver.port), "--json")
     report = json.loads(out)
@@ -58,8 +61,8 @@ def test_private_and_local_urls_are_refused_by_default(
 
 
 def test_article_page_is_ingested_with_title_and_date_when_private_urls_are_allowed(
-    run, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    run: Run, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NEWSDESK_ALLOW_PRIVATE_URLS", "true")
     httpserver.expect_request("/old").respond_with_data("", status=301, headers={"Location": "/story"})
     httpserver.expect_request("/story").respond_with_data(article_page(), content_type="text/html")
@@ -73,8 +76,8 @@ def test_article_page_is_ingested_with_title_and_date_when_private_urls_are_allo
 
 
 def test_feed_is_subscribed_polled_and_ingested_once(
-    run, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    run: Run, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NEWSDESK_ALLOW_PRIVATE_URLS", "true")
     feed = rss([("1", "Minister resigns", httpserver.url_for("/story"), "teaser")])
     httpserver.expect_request("/feed.xml").respond_with_data(feed, content_type="application/rss+xml")
@@ -95,8 +98,8 @@ def test_feed_is_subscribed_polled_and_ingested_once(
 
 
 def test_feeds_add_refuses_a_page_that_is_not_a_feed(
-    run, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    run: Run, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NEWSDESK_ALLOW_PRIVATE_URLS", "true")
     httpserver.expect_request("/story").respond_with_data(article_page(), content_type="text/html")
     code, _, err = run("feeds", "add", httpserver.url_for("/story"))
