@@ -11,6 +11,7 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.cli_doctor import add_doctor_arguments, run_doctor
 from bot.cli_eval import add_eval_arguments, cmd_eval
 from bot.cli_feeds import add_feeds_arguments, cmd_feeds
 from bot.newsroom import Newsroom
@@ -171,6 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("feeds", cmd_feeds, "Subscribe to RSS/Atom feeds and poll them into a namespace.")
     add_feeds_arguments(p)
+
+    # Runs without building the Newsroom: its job is to say what would stop that from working.
+    p = sub.add_parser("doctor", help="Check the store, embedder, chat model and Discord settings.")
+    p.set_defaults(handler=None)
+    add_doctor_arguments(p)
     return parser
 
 
@@ -187,6 +193,8 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         print("error: DISCORD_TOKEN is not set (environment or .env)", file=sys.stderr)
         return 2
     args.settings = settings
+    if args.command == "doctor":
+        return run_doctor(args, settings, sys.stdout)
     try:
         room = Newsroom.from_settings(settings)
         return int(args.handler(args, room, sys.stdout))
