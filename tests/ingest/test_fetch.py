@@ -208,3 +208,20 @@ async def test_compression_bomb_is_cut_off_at_the_size_cap(httpserver: HTTPServe
     )
     with pytest.raises(FetchFailed, match="too large"):
         await Fetcher(OPEN).fetch(httpserver.url_for("/bomb"))
+
+
+async def test_a_name_with_one_private_address_among_public_ones_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+    import socket
+
+    async def mixed(self, host, port, **_):  # type: ignore[no-untyped-def]
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port)),
+            (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::ffff:10.0.0.1", port, 0, 0)),
+        ]
+
+    monkeypatch.setattr(asyncio.BaseEventLoop, "getaddrinfo", mixed)
+    with pytest.raises(UrlRefused, match="private"):
+        await Fetcher(FetchLimits(timeout=5)).fetch("http://rebind.example.test/")
