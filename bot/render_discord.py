@@ -115,7 +115,8 @@ def citation_block(citation: Citation, limit: int = MESSAGE_LIMIT) -> str:
     head = source_line(citation)
     if citation.url:
         head += f"\n<{citation.url}>"  # angle brackets: no link preview per source
-    quote = " ".join(citation.quote.split())
+    # markdown in article text is shown as written (a backslash escape is invisible in Discord)
+    quote = discord.utils.escape_markdown(" ".join(citation.quote.split()))
     room = limit - len(head) - len("\n> ")
     if room < 20:  # absurdly long title or link: keep the source line, drop the quote
         return shorten(head, limit)
@@ -124,7 +125,7 @@ def citation_block(citation: Citation, limit: int = MESSAGE_LIMIT) -> str:
 
 def answer_messages(answer: Answer, limit: int = MESSAGE_LIMIT) -> list[str]:
     """The answer text, then a Sources section, as messages of at most ``limit`` characters."""
-    body = answer.text.strip() or "The ingested articles don't say."
+    body = discord.utils.escape_markdown(answer.text.strip()) or "The ingested articles don't say."
     if answer.notice:
         body += f"\n\n*{answer.notice}*"
     messages = split_text(body, limit)

@@ -114,6 +114,15 @@ def test_citation_block_fits_any_limit_and_escapes_markdown_in_titles():
     assert len(block) <= 200 and "\\*Bold\\*" in block
 
 
+def test_markdown_in_article_text_is_shown_as_written():
+    answer = Answer(
+        "q", "Costs rose by *11* percent. [1]", "extractive", (citation(1, "A *bold* quote_here."),)
+    )
+    (message,) = answer_messages(answer)
+    assert message.startswith("Costs rose by \\*11\\* percent. [1]")
+    assert message.endswith("> A \\*bold\\* quote\\_here.")
+
+
 def test_abstaining_answer_and_notice_render_without_sources():
     answer = Answer("q", "The ingested articles don't say.", "abstain", notice="chat model failed")
     assert answer_messages(answer) == ["The ingested articles don't say.\n\n*chat model failed*"]
