@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 
 from bot.discord_app import APOLOGY
@@ -158,10 +159,20 @@ async def test_two_guilds_do_not_see_each_others_articles(fake, start_bot):
     assert choice["name"] == "Admiral Vance meets the Lighthouse Guild in Port Halden (2025-03-04)"
 
 
-async def test_twenty_concurrent_asks_are_all_deferred_within_discords_deadline(fake, start_bot, newsroom):
+async def test_twenty_concurrent_asks_are_all_deferred_within_discords_deadline(
+    fake, start_bot, newsroom, monkeypatch
+):
     guild = fake.add_guild("Halden")
     for name in ("vance-lighthouse-guild.txt", "floating-library.txt", "bakery-strike.txt"):
         ingest_article(newsroom, guild, name)
+    real_ask_sync = newsroom.ask_sync
+
+    def slow_ask_sync(*args, **kwargs):
+        # a slow model: 20 x 0.5 s would block the event loop for 10 s if it ran on it
+        time.sleep(0.5)
+        return real_ask_sync(*args, **kwargs)
+
+    monkeypatch.setattr(newsroom, "ask_sync", slow_ask_sync)
     harness = await start_bot(ask_cooldown_seconds=30)  # one question per user: 20 users
     questions = [
         "Who did Admiral Vance meet?",
