@@ -61,10 +61,7 @@ class IngestReport:
             "chunks_added": self.chunks_added,
             "chunks_removed": self.chunks_removed,
             "errors": list(self.errors),
-            "articles": [
-                {k: getattr(a, k) for k in ArticleResult.__slots__}
-                for a in self.articles
-            ],
+            "articles": [{k: getattr(a, k) for k in ArticleResult.__slots__} for a in self.articles],
             "seconds": round(self.seconds, 3),
         }
 

@@ -18,13 +18,41 @@ OPEN = FetchLimits(allow_private=True, timeout=5.0, max_bytes=100_000)
 @pytest.mark.parametrize(
     "address",
     [
-        "127.0.0.1", "127.255.255.254", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254",
-        "169.254.0.1", "100.64.0.1", "0.0.0.0", "224.0.0.1", "239.255.255.250", "255.255.255.255",
-        "240.0.0.1", "192.0.2.1", "198.18.0.1",
-        "::1", "::", "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1", "ff05::2", "2001:db8::1",
-        "::ffff:127.0.0.1", "::ffff:169.254.169.254", "::ffff:10.0.0.1", "::127.0.0.1",
-        "::ffff:0:127.0.0.1", "2002:7f00:1::1", "2002:a9fe:a9fe::", "64:ff9b::7f00:1",
-        "64:ff9b::a9fe:a9fe", "64:ff9b:1::808:808", "2001::1", "fe80::1%1",
+        "127.0.0.1",
+        "127.255.255.254",
+        "10.0.0.1",
+        "172.16.5.4",
+        "192.168.1.1",
+        "169.254.169.254",
+        "169.254.0.1",
+        "100.64.0.1",
+        "0.0.0.0",
+        "224.0.0.1",
+        "239.255.255.250",
+        "255.255.255.255",
+        "240.0.0.1",
+        "192.0.2.1",
+        "198.18.0.1",
+        "::1",
+        "::",
+        "fe80::1",
+        "fc00::1",
+        "fd12:3456::1",
+        "ff02::1",
+        "ff05::2",
+        "2001:db8::1",
+        "::ffff:127.0.0.1",
+        "::ffff:169.254.169.254",
+        "::ffff:10.0.0.1",
+        "::127.0.0.1",
+        "::ffff:0:127.0.0.1",
+        "2002:7f00:1::1",
+        "2002:a9fe:a9fe::",
+        "64:ff9b::7f00:1",
+        "64:ff9b::a9fe:a9fe",
+        "64:ff9b:1::808:808",
+        "2001::1",
+        "fe80::1%1",
     ],
 )
 def test_non_public_addresses_are_blocked(address: str) -> None:
@@ -33,8 +61,16 @@ def test_non_public_addresses_are_blocked(address: str) -> None:
 
 @pytest.mark.parametrize(
     "address",
-    ["8.8.8.8", "93.184.216.34", "1.1.1.1", "2606:4700:4700::1111", "2a00:1450:4001:80b::200e",
-     "::ffff:8.8.8.8", "2002:808:808::1", "64:ff9b::808:808"],
+    [
+        "8.8.8.8",
+        "93.184.216.34",
+        "1.1.1.1",
+        "2606:4700:4700::1111",
+        "2a00:1450:4001:80b::200e",
+        "::ffff:8.8.8.8",
+        "2002:808:808::1",
+        "64:ff9b::808:808",
+    ],
 )
 def test_public_addresses_pass(address: str) -> None:
     assert blocked_reason(ipaddress.ip_address(address)) is None
@@ -46,8 +82,15 @@ def test_metadata_address_is_named_as_such() -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["file:///etc/passwd", "ftp://example.com/x", "gopher://example.com/", "http://", "javascript:alert(1)",
-     "http://user:pw@example.com/", "data:text/html,hi"],
+    [
+        "file:///etc/passwd",
+        "ftp://example.com/x",
+        "gopher://example.com/",
+        "http://",
+        "javascript:alert(1)",
+        "http://user:pw@example.com/",
+        "data:text/html,hi",
+    ],
 )
 def test_only_plain_http_urls_are_accepted(url: str) -> None:
     with pytest.raises(UrlRefused):
@@ -56,9 +99,17 @@ def test_only_plain_http_urls_are_accepted(url: str) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1:9/", "http://[::1]:9/", "http://169.254.169.254/latest/meta-data/",
-     "http://[::ffff:127.0.0.1]:9/", "http://localhost:9/", "http://0.0.0.0:9/", "http://2130706433:9/",
-     "http://127.1:9/", "http://[fe80::1]/"],
+    [
+        "http://127.0.0.1:9/",
+        "http://[::1]:9/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::ffff:127.0.0.1]:9/",
+        "http://localhost:9/",
+        "http://0.0.0.0:9/",
+        "http://2130706433:9/",
+        "http://127.1:9/",
+        "http://[fe80::1]/",
+    ],
 )
 async def test_private_targets_are_refused_before_connecting(url: str) -> None:
     with pytest.raises(UrlRefused, match="refused"):
@@ -93,8 +144,13 @@ async def test_redirects_are_followed_and_the_final_url_reported(httpserver: HTT
 
 
 @pytest.mark.parametrize(
-    "location", ["http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:1/", "http://[::1]:1/",
-                 "file:///etc/passwd"],
+    "location",
+    [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://127.0.0.1:1/",
+        "http://[::1]:1/",
+        "file:///etc/passwd",
+    ],
 )
 async def test_redirect_to_a_private_address_is_refused(httpserver: HTTPServer, location: str) -> None:
     """The first hop is allowed through a pinned public-looking check; the redirect is checked anew."""
@@ -145,6 +201,7 @@ async def test_slow_response_hits_the_time_cap(httpserver: HTTPServer) -> None:
             for _ in range(30):
                 time.sleep(0.1)
                 yield b"z"
+
         return Response(trickle(), content_type="text/plain")
 
     httpserver.expect_request("/slow").respond_with_handler(slow)
