@@ -14,7 +14,7 @@ from discord.ext import commands
 from bot.cooldown import Cooldown
 from bot.newsroom import Newsroom
 from bot.permissions import GUILD_ONLY_MESSAGE, GuildOnly, Refusal
-from bot.render_discord import NO_PINGS
+from bot.render_discord import NO_PINGS, shorten
 from bot.settings import Settings
 from retrieval.errors import NewsdeskError
 
@@ -104,7 +104,7 @@ class NewsdeskBot(commands.Bot):
         name = interaction.command.qualified_name if interaction.command else "?"
         where = (name, interaction.guild_id, interaction.user.id)
         if isinstance(original, Refusal | NewsdeskError):
-            message = str(original)
+            message = shorten(" ".join(str(original).split()), 300) or APOLOGY
             log.info("command=%s guild=%s user=%s refused: %s", *where, message)
         elif isinstance(original, app_commands.CheckFailure):
             message = "You can't use that command here."

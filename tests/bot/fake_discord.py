@@ -88,6 +88,7 @@ class FakeDiscord:
         self.attachments: dict[str, bytes] = {}
         self.pushed_at: dict[int, float] = {}
         self.interactions: dict[int, dict[str, Any]] = {}
+        self.reject_token = False  # answer login with 401, as Discord does for a bad token
         self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id -> synced commands
         self.identified = asyncio.Event()
         self._changed = asyncio.Condition()
@@ -465,6 +466,8 @@ class FakeDiscord:
     def _route(self, method: str, parts: list[str], payload: Any) -> web.Response:
         match (method, parts):
             case ("GET", ["users", "@me"]):
+                if self.reject_token:
+                    return json_response({"message": "401: Unauthorized", "code": 0}, status=401)
                 return json_response(self.bot.payload(bot=True))
             case ("GET", ["oauth2", "applications", "@me"]):
                 return json_response(

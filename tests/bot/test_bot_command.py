@@ -53,3 +53,16 @@ def test_newsdesk_bot_logs_in_reaches_ready_and_never_logs_the_token(
     assert ready == [1]
     assert [r.path for r in threaded_fake.requests][:2] == ["/users/@me", "/oauth2/applications/@me"]
     assert all(TOKEN not in record.getMessage() for record in caplog.records)
+
+
+def test_newsdesk_bot_with_a_rejected_token_exits_with_one_line(
+    threaded_fake, newsroom, tmp_path, monkeypatch, capsys
+):
+    threaded_fake.reject_token = True
+    monkeypatch.setattr(cli.Newsroom, "from_settings", classmethod(lambda cls, s: newsroom))
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data")  # type: ignore[call-arg]
+
+    assert cli.main(["bot"], settings=settings) == 1
+    err = capsys.readouterr().err
+    assert err == "error: Discord rejected DISCORD_TOKEN: check the bot token\n"
