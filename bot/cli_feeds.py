@@ -46,7 +46,7 @@ def cmd_feeds(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
         )
         return 0
     if command == "remove":
-        poller.registry.remove(args.url, args.namespace)
+        poller.unsubscribe(args.url, args.namespace)
         out.write(f"unsubscribed {args.namespace} from {args.url}\n")
         return 0
     if command == "list":

@@ -22,7 +22,7 @@ from ingest.html import html_to_text
 from ingest.loaders import Item, articles_from_bytes
 from ingest.parsing import make_article
 from ingest.pipeline import Ingestor
-from ingest.subscriptions import Feed, FeedRegistry
+from ingest.subscriptions import Feed, FeedNotFound, FeedRegistry
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +163,23 @@ class FeedPoller:
         if verify:
             title = parse_feed(self.fetcher.fetch_sync(url).body, url).title
         return self.registry.add(url, namespace, title)
+
+    def unsubscribe(self, url: str, namespace: str = "default") -> None:
+        """Remove a subscription, by the URL as given or as :meth:`subscribe` normalised it.
+
+        Raises:
+            FeedNotFound: ``namespace`` is not subscribed to ``url``.
+        """
+        try:
+            self.registry.remove(url, namespace)
+        except FeedNotFound:
+            try:
+                normalised = str(check_url(url))
+            except IngestError:
+                raise FeedNotFound(f"no feed {url} in {namespace}") from None
+            if normalised == url:
+                raise
+            self.registry.remove(normalised, namespace)
 
     def poll_due(self, now: datetime | None = None, namespace: str | None = None) -> list[PollResult]:
         """Poll every feed that is due (all namespaces unless one is given)."""

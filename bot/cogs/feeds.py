@@ -105,7 +105,7 @@ class Feeds(commands.Cog):
     async def remove(self, interaction: discord.Interaction[Any], url: str) -> None:
         """Stop following a feed (articles already added stay)."""
         namespace = namespace_for(interaction.guild_id)
-        await asyncio.to_thread(self.poller.registry.remove, url.strip(), namespace)
+        await asyncio.to_thread(self.poller.unsubscribe, url.strip(), namespace)
         await interaction.response.send_message(
             f"No longer following <{url.strip()}>.", ephemeral=True, allowed_mentions=NO_PINGS
         )

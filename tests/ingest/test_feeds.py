@@ -90,10 +90,10 @@ def test_namespaces_keep_separate_subscriptions(
     results = poller.poll_due()
     assert [len(r.added) for r in results] == [3, 3]
     assert len(newsroom.store.articles("guild-2")) == 3
-    poller.registry.remove(url, "guild-1")
+    poller.unsubscribe(url.replace("http://localhost", "HTTP://LOCALHOST"), "guild-1")
     assert [f.namespace for f in poller.registry.feeds()] == ["guild-2"]
     with pytest.raises(FeedNotFound):
-        poller.registry.remove(url, "guild-1")
+        poller.unsubscribe(url.replace("http://localhost", "HTTP://LOCALHOST"), "guild-1")
 
 
 def test_failing_feed_backs_off_exponentially_then_recovers(
