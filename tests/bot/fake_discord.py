@@ -14,20 +14,25 @@ import itertools
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
 
 import yarl
 from aiohttp import web
 
-API = "/api/v10"
-DISCORD_EPOCH_MS = 1420070400000
-MANAGE_GUILD = 1 << 5
-SEND_MESSAGES = 1 << 11
-MEMBER_PERMISSIONS = (1 << 10) | SEND_MESSAGES | (1 << 31)  # view channel, send, use app commands
+from tests.bot import discord_payloads as payloads
+from tests.bot.discord_payloads import (
+    DISCORD_EPOCH_MS,
+    EPHEMERAL,
+    MANAGE_GUILD,
+    MEMBER_PERMISSIONS,
+    FakeGuild,
+    FakeUser,
+)
 
-OPTION_TYPES = {str: 3, int: 4, bool: 5}
+__all__ = ["FakeDiscord", "FakeGuild", "FakeUser", "Recorded"]
+
+API = "/api/v10"
 
 
 @dataclass
@@ -40,33 +45,6 @@ class Recorded:
     payload: Any
     files: dict[str, bytes]
     at: float
-
-
-@dataclass
-class FakeGuild:
-    id: int
-    name: str
-    channel_id: int
-    roles: dict[int, str] = field(default_factory=dict)
-
-
-@dataclass
-class FakeUser:
-    id: int
-    name: str
-    permissions: int = MEMBER_PERMISSIONS
-    roles: list[int] = field(default_factory=list)
-
-    def payload(self, bot: bool = False) -> dict[str, Any]:
-        return {
-            "id": str(self.id),
-            "username": self.name,
-            "discriminator": "0",
-            "global_name": self.name,
-            "avatar": None,
-            "bot": bot,
-            "public_flags": 0,
-        }
 
 
 def json_response(data: Any, status: int = 200) -> web.Response:
@@ -230,77 +208,7 @@ class FakeDiscord:
             },
         )
         for guild in self.guilds.values():
-            await self.dispatch("GUILD_CREATE", self._guild_payload(guild))
-
-    def _guild_payload(self, guild: FakeGuild) -> dict[str, Any]:
-        roles = [{"id": str(guild.id), "name": "@everyone", "permissions": str(MEMBER_PERMISSIONS)}]
-        roles += [
-            {"id": str(rid), "name": name, "permissions": str(MEMBER_PERMISSIONS)}
-            for rid, name in guild.roles.items()
-        ]
-        for position, role in enumerate(roles):
-            role.update(
-                {
-                    "position": position,
-                    "color": 0,
-                    "hoist": False,
-                    "managed": False,
-                    "mentionable": False,
-                    "flags": 0,
-                }
-            )
-        return {
-            "id": str(guild.id),
-            "name": guild.name,
-            "icon": None,
-            "owner_id": "1",
-            "unavailable": False,
-            "member_count": 2,
-            "large": False,
-            "features": [],
-            "emojis": [],
-            "stickers": [],
-            "roles": roles,
-            "channels": [
-                {
-                    "id": str(guild.channel_id),
-                    "type": 0,
-                    "name": "news",
-                    "position": 0,
-                    "permission_overwrites": [],
-                    "guild_id": str(guild.id),
-                    "nsfw": False,
-                }
-            ],
-            "members": [self._member(self.bot, bot=True)],
-            "threads": [],
-            "presences": [],
-            "voice_states": [],
-            "joined_at": self._now(),
-            "verification_level": 0,
-            "default_message_notifications": 0,
-            "explicit_content_filter": 0,
-            "mfa_level": 0,
-            "premium_tier": 0,
-            "preferred_locale": "en-US",
-        }
-
-    def _member(self, user: FakeUser, bot: bool = False) -> dict[str, Any]:
-        return {
-            "user": user.payload(bot=bot),
-            "roles": [str(r) for r in user.roles],
-            "joined_at": self._now(),
-            "deaf": False,
-            "mute": False,
-            "flags": 0,
-            "nick": None,
-            "avatar": None,
-            "permissions": str(user.permissions),
-        }
-
-    @staticmethod
-    def _now() -> str:
-        return datetime.now(UTC).isoformat()
+            await self.dispatch("GUILD_CREATE", payloads.guild_create(guild, self.bot))
 
     # -- pushing events -------------------------------------------------------------------------
 
@@ -321,66 +229,21 @@ class FakeDiscord:
         names the focused option and makes it an autocomplete interaction.
         """
         interaction_id = self.snowflake()
-        opts: list[dict[str, Any]] = []
-        for key, value in (options or {}).items():
-            opt = {"name": key, "type": OPTION_TYPES[type(value)], "value": value}
-            if key == autocomplete:
-                opt["focused"] = True
-            opts.append(opt)
-        resolved: dict[str, Any] = {}
-        for key, att in (attachments or {}).items():
-            opts.append({"name": key, "type": 11, "value": att["id"]})
-            resolved.setdefault("attachments", {})[att["id"]] = att
-        if subcommand is not None:
-            opts = [{"name": subcommand, "type": 1, "options": opts}]
+        opts, resolved = payloads.command_options(options, attachments, autocomplete, subcommand)
         data: dict[str, Any] = {"id": str(self.snowflake()), "name": name, "type": 1, "options": opts}
         if resolved:
             data["resolved"] = resolved
-        payload: dict[str, Any] = {
-            "id": str(interaction_id),
-            "application_id": str(self.application_id),
-            "type": 4 if autocomplete else 2,
-            "token": f"tok-{interaction_id}",
-            "version": 1,
-            "data": data,
-            "locale": "en-US",
-            "entitlements": [],
-            "attachment_size_limit": 25 * 1024 * 1024,
-            "app_permissions": str(MEMBER_PERMISSIONS),
-        }
-        if guild is not None:
-            if str(guild.id) in self.commands:
-                data["guild_id"] = str(guild.id)
-            payload.update(
-                {
-                    "guild_id": str(guild.id),
-                    "guild_locale": "en-US",
-                    "context": 0,
-                    "authorizing_integration_owners": {"0": str(guild.id)},
-                    "member": self._member(user),
-                    "channel_id": str(guild.channel_id),
-                    "channel": {
-                        "id": str(guild.channel_id),
-                        "type": 0,
-                        "name": "news",
-                        "position": 0,
-                        "guild_id": str(guild.id),
-                        "permission_overwrites": [],
-                        "nsfw": False,
-                    },
-                }
-            )
-        else:
-            dm = self.snowflake()
-            payload.update(
-                {
-                    "user": user.payload(),
-                    "context": 1,
-                    "channel_id": str(dm),
-                    "authorizing_integration_owners": {"0": str(user.id)},
-                    "channel": {"id": str(dm), "type": 1, "recipients": [user.payload()]},
-                }
-            )
+        if guild is not None and str(guild.id) in self.commands:
+            data["guild_id"] = str(guild.id)  # discord.py finds a guild command by data.guild_id
+        payload = payloads.interaction(
+            interaction_id,
+            self.application_id,
+            data,
+            guild=guild,
+            user=user,
+            autocomplete=autocomplete is not None,
+            dm_channel_id=self.snowflake(),
+        )
         self.interactions[interaction_id] = payload
         self.pushed_at[interaction_id] = time.monotonic()
         await self.dispatch("INTERACTION_CREATE", payload)
@@ -398,27 +261,17 @@ class FakeDiscord:
         """Push a MESSAGE_CREATE from ``user`` (in the guild's channel, or a DM when ``guild`` is None)."""
         message_id = self.snowflake()
         channel_id = guild.channel_id if guild else self.snowflake()
-        message: dict[str, Any] = {
-            "id": str(message_id),
-            "type": 19 if reply_to else 0,
-            "content": content,
-            "channel_id": str(channel_id),
-            "author": user.payload(),
-            "attachments": [],
-            "embeds": [],
-            "mentions": [self.bot.payload(bot=True)] if mention_bot else [],
-            "mention_roles": [],
-            "mention_everyone": False,
-            "pinned": False,
-            "tts": False,
-            "timestamp": self._now(),
-            "edited_timestamp": None,
-            "flags": 0,
-            "components": [],
-        }
+        message = payloads.message(
+            message_id,
+            channel_id,
+            user.payload(),
+            content,
+            type=19 if reply_to else 0,
+            mentions=[self.bot.payload(bot=True)] if mention_bot else [],
+        )
         if guild is not None:
             message["guild_id"] = str(guild.id)
-            member = self._member(user)
+            member = payloads.member(user)
             member.pop("user")
             message["member"] = member
         if reply_to is not None:
@@ -532,7 +385,7 @@ class FakeDiscord:
                 "id": str(interaction_id),
                 "type": 2,
                 "response_message_loading": kind == 5,
-                "response_message_ephemeral": bool(flags & 64),
+                "response_message_ephemeral": bool(flags & EPHEMERAL),
             }
         }
         if kind == 4:
@@ -547,24 +400,14 @@ class FakeDiscord:
         payload = payload or {}
         message_id = self.snowflake()
         channel = channel_id or (next(iter(self.guilds.values())).channel_id if self.guilds else 1)
-        message: dict[str, Any] = {
-            "id": str(message_id),
-            "type": 0,
-            "content": payload.get("content") or "",
-            "channel_id": str(channel),
-            "author": self.bot.payload(bot=True),
-            "attachments": [],
-            "embeds": payload.get("embeds") or [],
-            "mentions": [],
-            "mention_roles": [],
-            "mention_everyone": False,
-            "pinned": False,
-            "tts": False,
-            "timestamp": self._now(),
-            "edited_timestamp": None,
-            "flags": payload.get("flags") or 0,
-            "components": [],
-        }
+        message = payloads.message(
+            message_id,
+            channel,
+            self.bot.payload(bot=True),
+            payload.get("content") or "",
+            embeds=payload.get("embeds") or [],
+            flags=payload.get("flags") or 0,
+        )
         if webhook:
             message["webhook_id"] = str(self.application_id)
         self.messages[message_id] = message
