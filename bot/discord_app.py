@@ -46,6 +46,11 @@ def bot_intents() -> discord.Intents:
     return intents
 
 
+def one_line(error: BaseException) -> str:
+    """A user-safe error (``NewsdeskError`` or ``Refusal``) as one short line."""
+    return shorten(" ".join(str(error).split()), 300) or APOLOGY
+
+
 def namespace_for(guild_id: int | None) -> str:
     """A server's corpus is named by its id; direct messages have none and are refused."""
     if guild_id is None:
@@ -104,7 +109,7 @@ class NewsdeskBot(commands.Bot):
         name = interaction.command.qualified_name if interaction.command else "?"
         where = (name, interaction.guild_id, interaction.user.id)
         if isinstance(original, Refusal | NewsdeskError):
-            message = shorten(" ".join(str(original).split()), 300) or APOLOGY
+            message = one_line(original)
             log.info("command=%s guild=%s user=%s refused: %s", *where, message)
         elif isinstance(original, app_commands.CheckFailure):
             message = "You can't use that command here."

@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cooldown import CooldownActive
-from bot.discord_app import APOLOGY, namespace_for
+from bot.discord_app import APOLOGY, namespace_for, one_line
 from bot.permissions import GUILD_ONLY_MESSAGE
 from bot.render_discord import NO_PINGS, answer_messages
 from retrieval.errors import NewsdeskError
@@ -135,7 +135,7 @@ class Ask(commands.Cog):
                 answer = await self.bot.newsroom.ask(query, namespace=namespace_for(message.guild.id))
             texts = answer_messages(answer)
         except NewsdeskError as exc:
-            await message.reply(str(exc), allowed_mentions=NO_PINGS)
+            await message.reply(one_line(exc), allowed_mentions=NO_PINGS)
             return
         except Exception:
             log.exception("mention answer failed guild=%s message=%s", message.guild.id, message.id)
