@@ -11,6 +11,8 @@ import logging
 import time
 from pathlib import Path
 
+import pytest
+
 from bot.discord_app import APOLOGY
 from bot.permissions import GUILD_ONLY_MESSAGE
 from retrieval.errors import NewsdeskError
@@ -432,3 +434,25 @@ async def test_a_reply_to_an_ask_answer_is_a_follow_up(fake, start_bot, newsroom
     assert str(reply.payload["message_reference"]["message_id"]) == str(follow_up)
     assert asked[-1] == "Who did Admiral Vance meet? what will the fog horn do?"
     assert "thirty seconds" in reply.payload["content"]
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        (NewsdeskError("the store is\nunavailable"), "the store is unavailable"),
+        (RuntimeError("internal detail"), APOLOGY),
+    ],
+)
+async def test_a_failed_mention_answer_is_one_line_or_an_apology(
+    fake, start_bot, newsroom, monkeypatch, error, shown
+):
+    guild = fake.add_guild("Halden")
+
+    async def failing(question, namespace="default", k=None, as_of=None):
+        raise error
+
+    monkeypatch.setattr(newsroom, "ask", failing)
+    await start_bot()
+    await fake.say(guild, fake.user("reader"), f"<@{fake.bot.id}> who won?")
+    (reply,) = await fake.wait_for(lambda: fake.requests_to("POST", f"/channels/{guild.channel_id}/messages"))
+    assert reply.payload["content"] == shown
