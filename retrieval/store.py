@@ -258,7 +258,7 @@ class ChromaStore:
         for field in ("article_id", "url"):
             got = self._call(col.get, where={"$and": [{field: key}, {"index": 0}]}, include=["metadatas"])
             if got["ids"]:
-                return _summary(got["metadatas"][0])  # type: ignore[index]
+                return _summary(got["metadatas"][0])
         return None
 
     def articles(self, namespace: str) -> list[ArticleSummary]:
