@@ -95,6 +95,8 @@ def parse_text(text: str, source: str | None = None) -> Article:
         meta[header.group("key").lower()] = header.group("value")
         lines.pop(0)
     body = "\n".join(lines)
+    if not body.strip() and len(title) > MAX_TITLE_CHARS:  # one long line: text without a headline
+        title, body = "", title
     url = meta.get("url") or (meta["source"] if meta.get("source", "").startswith("http") else None)
     return make_article(
         title.strip(),

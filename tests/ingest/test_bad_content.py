@@ -25,6 +25,7 @@ BAD_FILES: dict[str, bytes] = {
     "broken.json": b'{"title": "x", "body": ',
     "archive.json": b"PK\x03\x04" + b"\x00" * 64,
     "oneline.txt": b"Headline\n\n" + b"word " * 60_000,
+    "only-one-line.txt": b"word " * 60_000,
 }
 REASONS = {
     "latin1.txt": "not UTF-8",
@@ -36,6 +37,7 @@ REASONS = {
     "broken.json": "invalid JSON",
     "archive.json": "ZIP archive",
     "oneline.txt": "too long",
+    "only-one-line.txt": "too long",
 }
 
 
@@ -149,3 +151,9 @@ def _tiny_pdf(text: str) -> bytes:
         out.write(b"%010d 00000 n \n" % offset)
     out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
     return out.getvalue()
+
+
+def test_a_long_single_line_file_is_text_without_a_headline() -> None:
+    [(_, article)] = list(articles_from_bytes(b"The council met. " * 40, "one-line.txt"))
+    assert not isinstance(article, NewsdeskError), article
+    assert len(article.title) <= 120 and article.body.startswith("The council met.")
