@@ -118,7 +118,9 @@ def sniff(data: bytes) -> str:
     if not head.strip():
         return "empty"
     for magic, what in _MAGIC:
-        if head.startswith(magic):
+        # An all-ASCII signature ("ID3", "BZh") could start a headline: binary bytes must follow.
+        ascii_only = magic.isascii() and head[:64].isascii() and b"\x00" not in head
+        if head.startswith(magic) and (what == "pdf" or not ascii_only):
             return what
     if head[4:8] == b"ftyp":
         return "binary:audio/video or image data"

@@ -91,6 +91,8 @@ def test_html_is_recognised_by_content_not_name() -> None:
         (b"<feed xmlns='http://www.w3.org/2005/Atom'>", "feed"),
         (b"Plain headline\n\nBody <b>with</b> a tag.", "text"),
         (b" \n ", "empty"),
+        (b"ID3 tags, explained\n\nA headline that happens to start like an MP3.", "text"),
+        (b"ID3\x03\x00\x00\x00\x00\x0f", "binary:MP3 audio"),
     ],
 )
 def test_content_sniffing(data: bytes, kind: str) -> None:
