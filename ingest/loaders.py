@@ -172,6 +172,22 @@ def article_from_pdf(data: bytes, name: str, url: str | None = None) -> Article:
     return make_article(title, body, url=url, source=Path(name).name if not url else None)
 
 
+def recode(data: bytes, charset: str | None) -> bytes:
+    """Text a server declared in another charset (``Content-Type: ...; charset=``), as UTF-8.
+
+    Binary data and PDFs pass unchanged, as do undeclared or unknown charsets (HTML then has its
+    encoding detected by the extractor; plain text must be UTF-8).
+    """
+    if not charset or charset.lower().replace("_", "-") in ("utf-8", "utf8", "us-ascii", "ascii"):
+        return data
+    if sniff(data) not in ("text", "html", "feed"):
+        return data
+    try:
+        return data.decode(charset, errors="replace").encode("utf-8")
+    except LookupError:
+        return data
+
+
 def limit_items(items: Iterable[Item], max_articles: int, origin: str) -> Iterator[Item]:
     """Pass at most ``max_articles`` articles; say once that the rest were left out."""
     count = 0
@@ -203,7 +219,8 @@ class UrlLoader:
         except IngestError as exc:
             yield (url, exc)
             return
-        items = articles_from_bytes(fetched.body, url, media_type=fetched.media_type, url=fetched.url)
+        body = recode(fetched.body, fetched.charset)
+        items = articles_from_bytes(body, url, media_type=fetched.media_type, url=fetched.url)
         yield from limit_items(items, self.max_articles, url)
 
 

@@ -159,3 +159,13 @@ def test_a_long_single_line_file_is_text_without_a_headline() -> None:
     [(_, article)] = list(articles_from_bytes(b"The council met. " * 40, "one-line.txt"))
     assert not isinstance(article, NewsdeskError), article
     assert len(article.title) <= 120 and article.body.startswith("The council met.")
+
+
+def test_declared_charset_of_a_download_is_honoured() -> None:
+    from ingest.loaders import recode
+
+    latin = "Café owners protest\n\nPrices rose in the cafés of Lyon.".encode("latin-1")
+    assert recode(latin, "ISO-8859-1").decode("utf-8").startswith("Café")
+    assert recode(latin, None) == latin and recode(latin, "no-such-charset") == latin
+    png = b"\x89PNG\r\n\x1a\n\x00\x00"
+    assert recode(png, "latin-1") == png
