@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from ingest.chunking import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP_TOKENS, chunk_ar
 from ingest.errors import IngestError, UnsupportedSource
 from ingest.loaders import DEFAULT_MAX_FILE_BYTES, Item, iter_path
 from ingest.urls import is_url
-from retrieval.embedder import MAX_WORDPIECES, Embedder
+from retrieval.embedder import MAX_WORDPIECES, Embedder, Vectors
 from retrieval.models import Article, Chunk
 from retrieval.store import ChromaStore
 
@@ -122,8 +123,38 @@ class Ingestor:
         """Ingest already-parsed items (articles or per-item errors)."""
         started = time.perf_counter()
         report = IngestReport()
+        # One group is written while the next is chunked and embedded, so the embedder is not
+        # idle during Chroma writes; a single writer keeps groups landing in order.
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
+        try:
+            pending = self._ingest_loop(items, namespace, report, progress, writer)
+            self._finish(pending, report, progress)
+        finally:
+            writer.shutdown(wait=True)
+        report.seconds = time.perf_counter() - started
+        log.info(
+            "ingest namespace=%s added=%d updated=%d skipped=%d chunks=%d errors=%d seconds=%.2f",
+            namespace,
+            report.articles_added,
+            report.articles_updated,
+            report.articles_skipped,
+            report.chunks_added,
+            len(report.errors),
+            report.seconds,
+        )
+        return report
+
+    def _ingest_loop(
+        self,
+        items: Iterable[Item],
+        namespace: str,
+        report: IngestReport,
+        progress: Progress | None,
+        writer: ThreadPoolExecutor,
+    ) -> _Pending | None:
         group: list[Article] = []
         seen: set[str] = set()
+        pending: _Pending | None = None
         for origin, item in items:
             if isinstance(item, IngestError):
                 report.errors.append({"source": origin, "error": str(item)})
@@ -145,22 +176,11 @@ class Ingestor:
             seen.update((item.id, item.content_hash))
             group.append(item)
             if len(group) >= _GROUP:
-                self._write_group(group, namespace, report, progress)
+                pending = self._write_group(group, namespace, report, progress, writer, pending)
                 group = []
         if group:
-            self._write_group(group, namespace, report, progress)
-        report.seconds = time.perf_counter() - started
-        log.info(
-            "ingest namespace=%s added=%d updated=%d skipped=%d chunks=%d errors=%d seconds=%.2f",
-            namespace,
-            report.articles_added,
-            report.articles_updated,
-            report.articles_skipped,
-            report.chunks_added,
-            len(report.errors),
-            report.seconds,
-        )
-        return report
+            pending = self._write_group(group, namespace, report, progress, writer, pending)
+        return pending
 
     def chunk(self, article: Article) -> list[Chunk]:
         """Chunks sized for both tiktoken and the embedder's WordPiece budget (with the title)."""
@@ -187,37 +207,72 @@ class Ingestor:
         return chunk_article(article, self.max_tokens, self.overlap_tokens, fits=fits)
 
     def _write_group(
-        self, group: list[Article], namespace: str, report: IngestReport, progress: Progress | None
-    ) -> None:
+        self,
+        group: list[Article],
+        namespace: str,
+        report: IngestReport,
+        progress: Progress | None,
+        writer: ThreadPoolExecutor,
+        pending: _Pending | None,
+    ) -> _Pending:
+        """Chunk and embed a group, account for the previous one, then hand this one to the writer."""
+        skipped: list[ArticleResult] = []
         todo: list[tuple[Article, list[Chunk], bool]] = []
         for article in group:
             stored = self.store.stored_hash(namespace, article.id)
             if stored == article.content_hash:
-                report.articles_skipped += 1
-                report.articles.append(_result(article, "skipped", 0))
+                skipped.append(_result(article, "skipped", 0))
                 continue
             if stored is None and self.store.article_with_hash(namespace, article.content_hash):
                 # The same text stored under another id: one story reached by two links.
-                report.articles_skipped += 1
-                report.articles.append(_result(article, "skipped", 0))
+                skipped.append(_result(article, "skipped", 0))
                 continue
             todo.append((article, self.chunk(article), stored is not None))
         texts = [embedding_text(a, c) for a, chunks, _ in todo for c in chunks]
         vectors = self.embedder.embed(texts)
+        self._finish(pending, report, progress)  # raises if the previous group failed to store
+        future = writer.submit(self._store_group, namespace, todo, vectors)
+        return _Pending(future, skipped, todo, len(group))
+
+    def _store_group(
+        self, namespace: str, todo: list[tuple[Article, list[Chunk], bool]], vectors: Vectors
+    ) -> list[int]:
+        removed: list[int] = []
         offset = 0
-        for article, chunks, existed in todo:
+        for article, chunks, _ in todo:
             part = vectors[offset : offset + len(chunks)]
             offset += len(chunks)
-            removed = self.store.write_article(namespace, article, chunks, part)
+            removed.append(self.store.write_article(namespace, article, chunks, part))
+        return removed
+
+    @staticmethod
+    def _finish(pending: _Pending | None, report: IngestReport, progress: Progress | None) -> None:
+        """Wait for a group's writes, then count it in the report (in the order it was read)."""
+        if pending is None:
+            return
+        removed = pending.future.result()
+        report.articles_skipped += len(pending.skipped)
+        report.articles.extend(pending.skipped)
+        for (article, chunks, existed), gone in zip(pending.todo, removed, strict=True):
             report.chunks_added += len(chunks)
-            report.chunks_removed += removed
+            report.chunks_removed += gone
             if existed:
                 report.articles_updated += 1
             else:
                 report.articles_added += 1
             report.articles.append(_result(article, "updated" if existed else "added", len(chunks)))
         if progress:
-            progress(len(group))
+            progress(pending.size)
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A group handed to the writer, with what the report needs once it is stored."""
+
+    future: Future[list[int]]
+    skipped: list[ArticleResult]
+    todo: list[tuple[Article, list[Chunk], bool]]
+    size: int
 
 
 def embedding_text(article: Article, chunk: Chunk) -> str:
