@@ -57,10 +57,10 @@ class ExtractiveAnswerer:
 
     def __init__(
         self,
-        top_chunks: int = 6,
+        top_chunks: int = 4,
         max_sentences: int = 3,
-        min_coverage: float = 0.3,
-        keep_ratio: float = 0.7,
+        min_coverage: float = 0.15,
+        keep_ratio: float = 0.6,
     ) -> None:
         self.top_chunks = top_chunks
         self.max_sentences = max_sentences

@@ -17,8 +17,9 @@ log = logging.getLogger(__name__)
 class Retriever:
     """Hybrid retrieval over a namespace's chunks.
 
-    Dense (Chroma, MiniLM) and lexical (BM25 over headline and text) rankings are merged by
-    weighted reciprocal rank fusion. News is about recent events, so articles published in the
+    Dense (Chroma, MiniLM) and lexical (BM25 over headline and text) rankings are merged by a
+    weighted sum of their min-max normalised scores (on the RealTime QA dev set this beat
+    reciprocal rank fusion, which lets the weaker dense ranking pull the lexical one down). News is about recent events, so articles published in the
     ``recent_days`` before the moment of asking get a mild boost, and articles published after
     it are never returned. Several chunks of one article are discounted so that they do not crowd
     other articles out of the top ``k``.
@@ -28,12 +29,12 @@ class Retriever:
         embedder: Embeds the question with the model the chunks were embedded with.
         lexical: The BM25 index derived from the store (built on first use when omitted).
         pool: Candidates taken from each ranking before fusion.
-        rrf_k: The reciprocal rank fusion constant.
         dense_weight: Weight of the dense ranking in the fusion (lexical weighs 1).
         recent_days: How far before the moment of asking an article counts as recent.
         recency_boost: Relative score boost of a recent article.
         same_article_discount: Factor applied to a chunk's score for each chunk of its article
             already chosen.
+        max_per_article: Most chunks of one article in the results.
     """
 
     def __init__(
@@ -43,21 +44,21 @@ class Retriever:
         lexical: LexicalIndex | None = None,
         *,
         pool: int = 50,
-        rrf_k: float = 60.0,
-        dense_weight: float = 1.0,
+        dense_weight: float = 0.3,
         recent_days: float = 14.0,
-        recency_boost: float = 0.3,
-        same_article_discount: float = 0.6,
+        recency_boost: float = 1.0,
+        same_article_discount: float = 0.8,
+        max_per_article: int = 3,
     ) -> None:
         self._store = store
         self._embedder = embedder
         self.lexical = lexical or LexicalIndex(store)
         self.pool = pool
-        self.rrf_k = rrf_k
         self.dense_weight = dense_weight
         self.recent_days = recent_days
         self.recency_boost = recency_boost
         self.same_article_discount = same_article_discount
+        self.max_per_article = max_per_article
 
     def search(
         self, question: str, namespace: str, k: int = 10, as_of: datetime | None = None
@@ -80,8 +81,12 @@ class Retriever:
         fused: dict[str, float] = {}
         chunks: dict[str, RetrievedChunk] = {}
         for weight, ranking in ((self.dense_weight, dense), (1.0, lexical)):
-            for rank, chunk in enumerate(ranking):
-                fused[chunk.chunk_id] = fused.get(chunk.chunk_id, 0.0) + weight / (self.rrf_k + rank + 1)
+            if not ranking:
+                continue
+            top, low = ranking[0].score, ranking[-1].score
+            for chunk in ranking:
+                norm = (chunk.score - low) / (top - low) if top > low else 1.0
+                fused[chunk.chunk_id] = fused.get(chunk.chunk_id, 0.0) + weight * norm
                 chunks.setdefault(chunk.chunk_id, chunk)
         recent_from = moment - timedelta(days=self.recent_days)
         for cid, chunk in chunks.items():
@@ -101,9 +106,14 @@ class Retriever:
             for i, cid in enumerate(remaining):
                 if fused[cid] <= best_score:
                     break  # sorted: nothing further can beat the best discounted score
-                score = fused[cid] * self.same_article_discount ** taken.get(chunks[cid].article_id, 0)
+                seen = taken.get(chunks[cid].article_id, 0)
+                if seen >= self.max_per_article:
+                    continue
+                score = fused[cid] * self.same_article_discount**seen
                 if score > best_score:
                     best_i, best_score = i, score
+            if best_score < 0:
+                break  # only chunks of articles already at their limit are left
             cid = remaining.pop(best_i)
             chunk = chunks[cid]
             taken[chunk.article_id] = taken.get(chunk.article_id, 0) + 1

@@ -84,7 +84,7 @@ def test_an_answer_citing_only_an_invented_source_falls_back_to_extractive(fake)
     answer = answerer(fake).answer("Who did Varga meet?", SOURCES)
     assert answer.mode == "extractive"
     assert answer.notice
-    assert all(c.article_id == "art1" for c in answer.citations)
+    assert answer.citations[0].article_id == "art1"
 
 
 def test_uncited_and_unsupported_sentences_are_dropped(fake):
