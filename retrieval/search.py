@@ -19,10 +19,11 @@ class Retriever:
 
     Dense (Chroma, MiniLM) and lexical (BM25 over headline and text) rankings are merged by a
     weighted sum of their min-max normalised scores (on the RealTime QA dev set this beat
-    reciprocal rank fusion, which lets the weaker dense ranking pull the lexical one down). News is about recent events, so articles published in the
-    ``recent_days`` before the moment of asking get a mild boost, and articles published after
-    it are never returned. Several chunks of one article are discounted so that they do not crowd
-    other articles out of the top ``k``.
+    reciprocal rank fusion, which let the weaker dense ranking pull the lexical one down).
+    News is about recent events, so articles published in the ``recent_days`` before the moment
+    of asking get a boost, and articles published after it are never returned. Further chunks of
+    an article already chosen are discounted, and capped, so that one article does not crowd
+    the others out of the top ``k``.
 
     Args:
         store: The Chroma store.
