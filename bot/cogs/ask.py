@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import sqlite3
+import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -42,27 +47,92 @@ def follow_up_query(previous: str, follow_up: str) -> str:
     return f"{context} {' '.join(follow_up.split())}".strip()
 
 
-def strip_mentions(content: str, user_id: int) -> str:
-    """The message text without mentions of the bot."""
-    return re.sub(rf"<@!?{user_id}>", " ", content).strip()
+def strip_mentions(content: str, user_id: int, role_id: int | None = None) -> str:
+    """The message text without mentions of the bot (and of its managed role)."""
+    content = re.sub(rf"<@!?{user_id}>", " ", content)
+    if role_id is not None:
+        content = content.replace(f"<@&{role_id}>", " ")
+    return content.strip()
+
+
+# Answer message or thread id -> the question it continues.
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS answered (key INTEGER PRIMARY KEY, question TEXT NOT NULL, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS answered_at ON answered (at);
+"""
 
 
 class Conversations:
-    """Which question each of the bot's answer messages answered (bounded, newest kept)."""
+    """Which question each of the bot's answer messages, and each thread it answered in, continues.
 
-    def __init__(self, capacity: int = 5000) -> None:
+    Kept in SQLite under the data directory so a reply still resolves after a restart, and
+    bounded to the newest ``capacity`` entries. Keys are message or thread ids: a thread started
+    from an answer takes that message's id, so it continues the answer's question for free.
+    The newest entries are also held in memory, noted the moment an answer is sent, so a quick
+    follow-up never races the disk write.
+    """
+
+    def __init__(self, path: Path, capacity: int = 5000, recent: int = 500) -> None:
+        self.path = path
         self.capacity = capacity
-        self._questions: OrderedDict[int, str] = OrderedDict()
+        self._recent: OrderedDict[int, str] = OrderedDict()
+        self._recent_capacity = min(recent, capacity)
 
-    def remember(self, message_ids: Iterable[int], question: str) -> None:
-        for message_id in message_ids:
-            self._questions[message_id] = question
-            self._questions.move_to_end(message_id)
-        while len(self._questions) > self.capacity:
-            self._questions.popitem(last=False)
+    def note(self, keys: Iterable[int], question: str) -> None:
+        """Remember in memory only (cheap: safe on the event loop)."""
+        for key in keys:
+            self._recent[key] = question
+            self._recent.move_to_end(key)
+        while len(self._recent) > self._recent_capacity:
+            self._recent.popitem(last=False)
 
-    def question_for(self, message_id: int | None) -> str | None:
-        return self._questions.get(message_id) if message_id is not None else None
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(sqlite3.connect(self.path, timeout=5)) as conn:
+            conn.executescript(_SCHEMA)
+            with conn:
+                yield conn
+
+    def remember(self, keys: Iterable[int], question: str) -> None:
+        """Remember in memory and on disk."""
+        keys = list(keys)
+        self.note(keys, question)
+        now = time.time()
+        rows = [(key, question, now) for key in keys]
+        with self._db() as db:
+            db.executemany("INSERT OR REPLACE INTO answered (key, question, at) VALUES (?, ?, ?)", rows)
+            db.execute(
+                "DELETE FROM answered WHERE key IN"
+                " (SELECT key FROM answered ORDER BY at DESC, key DESC LIMIT -1 OFFSET ?)",
+                (self.capacity,),
+            )
+
+    def question_for(self, *keys: int | None) -> str | None:
+        """The question remembered for the first of ``keys`` that has one."""
+        wanted = [key for key in keys if key is not None]
+        if wanted and wanted[0] in self._recent:
+            return self._recent[wanted[0]]
+        with self._db() as db:
+            for key in wanted:
+                if key in self._recent:
+                    return self._recent[key]
+                row = db.execute("SELECT question FROM answered WHERE key = ?", (key,)).fetchone()
+                if row is not None:
+                    return str(row[0])
+        return None
+
+
+def mentions_me(message: discord.Message, user_id: int) -> bool:
+    """The message pings the bot: its user, or the role Discord manages for it."""
+    if any(user.id == user_id for user in message.mentions):
+        return True
+    role = message.guild.self_role if message.guild else None
+    return role is not None and role.id in message.raw_role_mentions
+
+
+def thread_id(channel: object) -> int | None:
+    return channel.id if isinstance(channel, discord.Thread) else None
 
 
 class Ask(commands.Cog):
@@ -70,7 +140,23 @@ class Ask(commands.Cog):
 
     def __init__(self, bot: NewsdeskBot) -> None:
         self.bot = bot
-        self.conversations = Conversations()
+        self.conversations = Conversations(bot.settings.data_dir / "conversations.sqlite3")
+
+    async def remember(self, keys: Iterable[int | None], question: str) -> None:
+        """Note what these answers (and thread) continue; losing it only loses follow-up context."""
+        known = [k for k in keys if k]
+        self.conversations.note(known, question)
+        try:
+            await asyncio.to_thread(self.conversations.remember, known, question)
+        except sqlite3.Error:
+            log.warning("could not remember a conversation", exc_info=True)
+
+    async def previous_question(self, *keys: int | None) -> str | None:
+        try:
+            return await asyncio.to_thread(self.conversations.question_for, *keys)
+        except sqlite3.Error:
+            log.warning("could not look up a conversation", exc_info=True)
+            return None
 
     @app_commands.command(name="ask")
     @app_commands.describe(
@@ -92,7 +178,8 @@ class Ask(commands.Cog):
             await interaction.followup.send(text, ephemeral=private, allowed_mentions=NO_PINGS, wait=True)
             for text in answer_messages(answer)
         ]
-        self.conversations.remember((m.id for m in sent), question)
+        thread = None if private else thread_id(interaction.channel)
+        await self.remember([*(m.id for m in sent), thread], question)
         log.info(
             "ask guild=%s user=%s mode=%s citations=%d messages=%d",
             namespace,
@@ -104,7 +191,11 @@ class Ask(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        """Answer a mention of the bot, or a reply to one of its answers (as a follow-up)."""
+        """Answer a mention of the bot, or a reply to one of its answers (as a follow-up).
+
+        A mention in a thread where the bot answered (or one started from its answer) follows
+        up on that thread's last question.
+        """
         me = self.bot.user
         if me is None or message.author.bot or message.author.id == me.id:
             return
@@ -112,10 +203,15 @@ class Ask(commands.Cog):
             await message.channel.send(GUILD_ONLY_MESSAGE, allowed_mentions=NO_PINGS)
             return
         reference = message.reference.message_id if message.reference else None
-        previous = self.conversations.question_for(reference)
-        if previous is None and not any(user.id == me.id for user in message.mentions):
+        mentioned = mentions_me(message, me.id)
+        if reference is None and not mentioned:
             return
-        question = strip_mentions(message.content, me.id)[:MAX_QUESTION_CHARS]
+        # any channel id is safe to look up: only threads (and answers) are ever remembered
+        previous = await self.previous_question(reference, message.channel.id if mentioned else None)
+        if previous is None and not mentioned:
+            return
+        role = message.guild.self_role
+        question = strip_mentions(message.content, me.id, role.id if role else None)[:MAX_QUESTION_CHARS]
         if not question:
             if previous is None:  # a bare mention; an empty reply means Discord withheld the text
                 await message.reply(EMPTY_MENTION, allowed_mentions=NO_PINGS)
@@ -142,7 +238,7 @@ class Ask(commands.Cog):
             await message.reply(APOLOGY, allowed_mentions=NO_PINGS)
             return
         sent = await self._send_all(message, texts)
-        self.conversations.remember((m.id for m in sent), query)
+        await self.remember([*(m.id for m in sent), thread_id(message.channel)], query)
         log.info(
             "mention guild=%s user=%s mode=%s messages=%d",
             message.guild.id,

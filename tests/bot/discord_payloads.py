@@ -18,6 +18,7 @@ EPHEMERAL = 1 << 6
 
 # Application command option types by Python type (3 string, 4 integer, 5 boolean; 11 attachment)
 OPTION_TYPES = {str: 3, int: 4, bool: 5}
+CHANNEL_OPTION = 7
 ATTACHMENT_OPTION = 11
 SUBCOMMAND_OPTION = 1
 
@@ -28,6 +29,8 @@ class FakeGuild:
     name: str
     channel_id: int
     roles: dict[int, str] = field(default_factory=dict)
+    bot_role_id: int = 0  # the role Discord manages for the bot (0: none)
+    channels: dict[int, str] = field(default_factory=dict)  # more text channels: id -> name
 
 
 @dataclass
@@ -67,11 +70,11 @@ def member(user: FakeUser, bot: bool = False) -> dict[str, Any]:
     }
 
 
-def text_channel(guild: FakeGuild) -> dict[str, Any]:
+def text_channel(guild: FakeGuild, channel_id: int | None = None, name: str = "news") -> dict[str, Any]:
     return {
-        "id": str(guild.channel_id),
+        "id": str(channel_id or guild.channel_id),
         "type": 0,
-        "name": "news",
+        "name": name,
         "position": 0,
         "permission_overwrites": [],
         "guild_id": str(guild.id),
@@ -83,6 +86,9 @@ def guild_create(guild: FakeGuild, bot_user: FakeUser) -> dict[str, Any]:
     """GUILD_CREATE: the guild, its @everyone and named roles, one text channel, the bot as member."""
     roles = [{"id": str(guild.id), "name": "@everyone"}]
     roles += [{"id": str(rid), "name": name} for rid, name in guild.roles.items()]
+    if guild.bot_role_id:
+        tags = {"bot_id": str(bot_user.id)}
+        roles.append({"id": str(guild.bot_role_id), "name": bot_user.name, "tags": tags})
     for position, role in enumerate(roles):
         role.update(
             {
@@ -90,7 +96,7 @@ def guild_create(guild: FakeGuild, bot_user: FakeUser) -> dict[str, Any]:
                 "position": position,
                 "color": 0,
                 "hoist": False,
-                "managed": False,
+                "managed": "tags" in role,
                 "mentionable": False,
                 "flags": 0,
             }
@@ -107,7 +113,7 @@ def guild_create(guild: FakeGuild, bot_user: FakeUser) -> dict[str, Any]:
         "emojis": [],
         "stickers": [],
         "roles": roles,
-        "channels": [text_channel(guild)],
+        "channels": [text_channel(guild), *(text_channel(guild, i, n) for i, n in guild.channels.items())],
         "members": [member(bot_user, bot=True)],
         "threads": [],
         "presences": [],
@@ -119,6 +125,30 @@ def guild_create(guild: FakeGuild, bot_user: FakeUser) -> dict[str, Any]:
         "mfa_level": 0,
         "premium_tier": 0,
         "preferred_locale": "en-US",
+    }
+
+
+def thread(guild: FakeGuild, thread_id: int, owner_id: int, name: str) -> dict[str, Any]:
+    """A public thread under the guild's main channel (THREAD_CREATE)."""
+    return {
+        "id": str(thread_id),
+        "guild_id": str(guild.id),
+        "parent_id": str(guild.channel_id),
+        "owner_id": str(owner_id),
+        "name": name,
+        "type": 11,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "flags": 0,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": now(),
+            "locked": False,
+        },
+        "newly_created": True,
     }
 
 
@@ -153,6 +183,7 @@ def command_options(
     attachments: dict[str, dict[str, Any]] | None,
     autocomplete: str | None,
     subcommand: str | None,
+    channels: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """``(options, resolved)`` of an application command interaction's ``data``."""
     opts: list[dict[str, Any]] = []
@@ -165,6 +196,10 @@ def command_options(
     for key, att in (attachments or {}).items():
         opts.append({"name": key, "type": ATTACHMENT_OPTION, "value": att["id"]})
         resolved.setdefault("attachments", {})[att["id"]] = att
+    for key, channel in (channels or {}).items():  # payloads from text_channel()
+        opts.append({"name": key, "type": CHANNEL_OPTION, "value": channel["id"]})
+        resolved_channel = {**channel, "permissions": str(MEMBER_PERMISSIONS)}
+        resolved.setdefault("channels", {})[channel["id"]] = resolved_channel
     if subcommand is not None:
         opts = [{"name": subcommand, "type": SUBCOMMAND_OPTION, "options": opts}]
     return opts, resolved

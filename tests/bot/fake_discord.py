@@ -56,8 +56,10 @@ def json_response(data: Any, status: int = 200) -> web.Response:
 class FakeDiscord:
     """Discord's REST API and gateway on 127.0.0.1; start with ``await fake.start()``."""
 
-    def __init__(self) -> None:
+    def __init__(self, heartbeat_interval_ms: int = 41250) -> None:
         self._ids = itertools.count(1)
+        self.heartbeat_interval_ms = heartbeat_interval_ms  # sent in HELLO
+        self.heartbeats: list[float] = []  # monotonic time of each heartbeat (op 1) received
         self.bot = FakeUser(self.snowflake(), "Newsdesk")
         self.application_id = self.bot.id
         self.guilds: dict[int, FakeGuild] = {}
@@ -113,7 +115,7 @@ class FakeDiscord:
         return (ms << 22) | (next(self._ids) & 0x3FFFFF)
 
     def add_guild(self, name: str, roles: tuple[str, ...] = ()) -> FakeGuild:
-        guild = FakeGuild(self.snowflake(), name, self.snowflake())
+        guild = FakeGuild(self.snowflake(), name, self.snowflake(), bot_role_id=self.snowflake())
         guild.roles = {self.snowflake(): role for role in roles}
         self.guilds[guild.id] = guild
         return guild
@@ -121,6 +123,21 @@ class FakeDiscord:
     def user(self, name: str, *, manage_guild: bool = False, roles: list[int] | None = None) -> FakeUser:
         perms = MEMBER_PERMISSIONS | (MANAGE_GUILD if manage_guild else 0)
         return FakeUser(self.snowflake(), name, perms, roles or [])
+
+    def add_channel(self, guild: FakeGuild, name: str) -> int:
+        """Another text channel in ``guild`` (call before the bot starts: it arrives in GUILD_CREATE)."""
+        channel_id = self.snowflake()
+        guild.channels[channel_id] = name
+        return channel_id
+
+    def channel_payload(self, guild: FakeGuild, channel_id: int) -> dict[str, Any]:
+        return payloads.text_channel(guild, channel_id, guild.channels.get(channel_id, "news"))
+
+    async def add_thread(self, guild: FakeGuild, owner: FakeUser, *, from_message: int | None = None) -> int:
+        """Open a public thread in the guild's channel (started from a message: it takes that id)."""
+        thread_id = from_message or self.snowflake()
+        await self.dispatch("THREAD_CREATE", payloads.thread(guild, thread_id, owner.id, "discussion"))
+        return thread_id
 
     def role_id(self, guild: FakeGuild, name: str) -> int:
         return next(rid for rid, rname in guild.roles.items() if rname == name)
@@ -182,10 +199,11 @@ class FakeDiscord:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._ws = ws
-        await self._send(10, {"heartbeat_interval": 41250})
+        await self._send(10, {"heartbeat_interval": self.heartbeat_interval_ms})
         async for msg in ws:
             payload = json.loads(msg.data)
             if payload["op"] == 1:
+                self.heartbeats.append(time.monotonic())
                 await self._send(11, None)
             elif payload["op"] == 2:
                 await self._ready()
@@ -222,14 +240,16 @@ class FakeDiscord:
         attachments: dict[str, dict[str, Any]] | None = None,
         autocomplete: str | None = None,
         subcommand: str | None = None,
+        channels: dict[str, dict[str, Any]] | None = None,
     ) -> int:
         """Push an INTERACTION_CREATE for ``/name`` (or ``/name subcommand``); returns the interaction id.
 
-        ``attachments`` maps option names to payloads from ``add_attachment``; ``autocomplete``
-        names the focused option and makes it an autocomplete interaction.
+        ``attachments`` maps option names to payloads from ``add_attachment``, ``channels`` to
+        payloads from ``channel_payload``; ``autocomplete`` names the focused option and makes it
+        an autocomplete interaction.
         """
         interaction_id = self.snowflake()
-        opts, resolved = payloads.command_options(options, attachments, autocomplete, subcommand)
+        opts, resolved = payloads.command_options(options, attachments, autocomplete, subcommand, channels)
         data: dict[str, Any] = {"id": str(self.snowflake()), "name": name, "type": 1, "options": opts}
         if resolved:
             data["resolved"] = resolved
@@ -257,10 +277,16 @@ class FakeDiscord:
         *,
         mention_bot: bool = True,
         reply_to: int | None = None,
+        channel_id: int | None = None,
+        mention_roles: tuple[int, ...] = (),
     ) -> int:
-        """Push a MESSAGE_CREATE from ``user`` (in the guild's channel, or a DM when ``guild`` is None)."""
+        """Push a MESSAGE_CREATE from ``user`` (in the guild's channel, or a DM when ``guild`` is None).
+
+        ``channel_id`` puts it in another channel or thread of the guild; ``mention_roles`` lists
+        the role ids it mentions (as ``<@&id>`` in ``content``).
+        """
         message_id = self.snowflake()
-        channel_id = guild.channel_id if guild else self.snowflake()
+        channel_id = channel_id or (guild.channel_id if guild else self.snowflake())
         message = payloads.message(
             message_id,
             channel_id,
@@ -268,6 +294,7 @@ class FakeDiscord:
             content,
             type=19 if reply_to else 0,
             mentions=[self.bot.payload(bot=True)] if mention_bot else [],
+            mention_roles=[str(r) for r in mention_roles],
         )
         if guild is not None:
             message["guild_id"] = str(guild.id)

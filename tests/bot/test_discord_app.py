@@ -53,15 +53,18 @@ def test_follow_up_query_carries_the_previous_question_with_a_cap():
 def test_strip_mentions_removes_only_the_bots_mentions():
     assert strip_mentions("<@42> who won? <@!42>", 42) == "who won?"
     assert strip_mentions("<@7> who won?", 42) == "<@7> who won?"
+    assert strip_mentions("<@&9> who won? <@&8>", 42, role_id=9) == "who won? <@&8>"
 
 
-def test_conversations_remember_the_newest_answers_only():
-    memory = Conversations(capacity=2)
+def test_conversations_remember_the_newest_answers_only_and_survive_a_restart(tmp_path):
+    memory = Conversations(tmp_path / "conversations.sqlite3", capacity=2)
     memory.remember([1, 2], "q1")
     memory.remember([3], "q2")
     assert memory.question_for(1) is None
     assert memory.question_for(2) == "q1" and memory.question_for(3) == "q2"
     assert memory.question_for(None) is None
+    again = Conversations(tmp_path / "conversations.sqlite3", capacity=2)
+    assert again.question_for(None, 1, 3, 2) == "q2"
 
 
 @pytest.mark.parametrize(
