@@ -1,10 +1,16 @@
-"""BM25 over a namespace's chunks, derived from Chroma and kept in step with it.
+"""BM25 and an exact vector scan over a namespace's chunks, derived from Chroma and kept in step.
 
-Chroma (embedded) has no sparse index, so each process keeps one in memory per namespace. Chroma
-stays the source of truth: before every query the index compares the collection's fingerprint
-(chunk count plus the write generation :class:`~retrieval.store.ChromaStore` stores on each write)
-with the one it was built from and, when another process (or this one) added, replaced or removed
-articles, catches up by fetching only the chunks it lacks and dropping the ones that are gone.
+Chroma (embedded) has no sparse index, so each process keeps one in memory per namespace. The same
+snapshot keeps the chunks' stored vectors: a dense query restricted to articles published before
+the moment of asking took Chroma 73 ms (p50) with a metadata filter against 10 ms without on the
+7,800 chunks of the dev set, while a masked matrix product over the snapshot answers it exactly in
+about a millisecond.
+
+Chroma stays the source of truth: before every query the index compares the collection's
+fingerprint (chunk count plus the write generation :class:`~retrieval.store.ChromaStore` stores on
+each write) with the one it was built from and, when another process (or this one) added, replaced
+or removed articles, catches up by fetching only the chunks it lacks and dropping the ones that
+are gone.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +43,7 @@ class _Entry:
     text: str
     meta: dict[str, Any]
     tokens: list[str]
+    vector: npt.NDArray[np.float32] | None = None
 
 
 @dataclass
@@ -47,6 +55,7 @@ class _Snapshot:
     ids: list[str] = field(default_factory=list)
     published_ts: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     bm25: bm25s.BM25 | None = None
+    vectors: npt.NDArray[np.float32] | None = None  # rows L2-normalised, aligned with ids
 
 
 def document_tokens(title: str, text: str) -> list[str]:
@@ -92,17 +101,24 @@ class LexicalIndex:
         scores = snap.bm25.get_scores(query)
         if max_ts is not None:
             scores = np.where(snap.published_ts <= max_ts, scores, 0.0)
-        k = min(k, len(snap.ids))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        out = []
-        for i in top:
-            if scores[i] <= 0:
-                break
-            cid = snap.ids[int(i)]
-            entry = snap.entries[cid]
-            out.append(to_retrieved(cid, entry.text, entry.meta, float(scores[i])))
-        return out
+        return _top(snap, scores, k, floor=0.0)
+
+    def nearest(
+        self, vector: Sequence[float], namespace: str, k: int, max_ts: int | None = None
+    ) -> list[RetrievedChunk] | None:
+        """The ``k`` chunks most similar to ``vector`` (cosine), exactly, best first.
+
+        Returns ``None`` when the snapshot holds no vectors (the caller then asks Chroma).
+        """
+        snap = self.snapshot(namespace)
+        if snap.vectors is None or not snap.ids:
+            return None
+        query = np.asarray(vector, dtype=np.float32)
+        query /= float(np.linalg.norm(query)) or 1.0
+        scores = snap.vectors @ query
+        if max_ts is not None:
+            scores = np.where(snap.published_ts <= max_ts, scores, -np.inf)
+        return _top(snap, scores, k, floor=-np.inf)
 
     def snapshot(self, namespace: str) -> _Snapshot:
         """The namespace's index, brought up to date with the store first if it changed."""
@@ -126,14 +142,26 @@ class LexicalIndex:
         entries = {cid: old.entries[cid] for cid in ids if cid in old.entries}
         missing = [cid for cid in ids if cid not in entries]
         for lo in range(0, len(missing), _FETCH):
-            got = self._store.get_chunks(namespace, missing[lo : lo + _FETCH])
+            batch = missing[lo : lo + _FETCH]
+            got = self._store.get_chunks(namespace, batch)
+            vectors = self._store.get_vectors(namespace, batch)
             for cid, (text, meta) in got.items():
-                entries[cid] = _Entry(text, meta, document_tokens(str(meta.get("title", "")), text))
+                vector = vectors.get(cid)
+                entries[cid] = _Entry(
+                    text,
+                    meta,
+                    document_tokens(str(meta.get("title", "")), text),
+                    None if vector is None else np.asarray(vector, dtype=np.float32),
+                )
         order = sorted(entries)
         snap = _Snapshot(fingerprint=fingerprint, entries=entries, ids=order)
         snap.published_ts = np.array(
             [int(entries[c].meta.get("published_ts", 0) or 0) for c in order], dtype=np.int64
         )
+        if order and all(entries[c].vector is not None for c in order):
+            matrix = np.stack([entries[c].vector for c in order])  # type: ignore[misc]
+            norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+            snap.vectors = (matrix / np.where(norms > 0, norms, 1.0)).astype(np.float32)
         if order:
             bm25 = bm25s.BM25(k1=self._k1, b=self._b)
             bm25.index([entries[c].tokens or ["\x00"] for c in order], show_progress=False)
@@ -147,3 +175,19 @@ class LexicalIndex:
             (time.perf_counter() - t0) * 1000,
         )
         return snap
+
+
+def _top(snap: _Snapshot, scores: npt.NDArray[Any], k: int, floor: float) -> list[RetrievedChunk]:
+    k = min(k, len(snap.ids))
+    if k <= 0:
+        return []
+    top = np.argpartition(-scores, k - 1)[:k]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    out = []
+    for i in top:
+        if not scores[i] > floor:
+            break
+        cid = snap.ids[int(i)]
+        entry = snap.entries[cid]
+        out.append(to_retrieved(cid, entry.text, entry.meta, float(scores[i])))
+    return out

@@ -77,7 +77,9 @@ class Retriever:
         max_ts = int(moment.timestamp())
         pool = max(self.pool, k)
         vector = self._embedder.embed([question])[0]
-        dense = self._store.query(namespace, vector, pool, where={"published_ts": {"$lte": max_ts}})
+        dense = self.lexical.nearest(vector, namespace, pool, max_ts=max_ts)
+        if dense is None:
+            dense = self._store.query(namespace, vector, pool, where={"published_ts": {"$lte": max_ts}})
         lexical = self.lexical.search(question, namespace, pool, max_ts=max_ts)
         fused: dict[str, float] = {}
         chunks: dict[str, RetrievedChunk] = {}

@@ -219,9 +219,7 @@ class ChromaStore:
         col = self.collection(namespace, create=True)
         assert col is not None  # noqa: S101 -- create=True never returns None
         now = datetime.now(UTC).isoformat()
-        metas: list[Any] = [
-            _chunk_metadata(article, chunk, len(chunks), now) for chunk in chunks
-        ]
+        metas: list[Any] = [_chunk_metadata(article, chunk, len(chunks), now) for chunk in chunks]
         self._call(
             col.upsert,
             ids=[c.id for c in chunks],
@@ -354,6 +352,17 @@ class ChromaStore:
         meta[GENERATION_KEY] = uuid.uuid4().hex
         meta.pop("hnsw:space", None)  # configuration keys cannot be modified through metadata
         self._call(col.modify, metadata=meta)
+
+    def get_vectors(self, namespace: str, ids: Sequence[str]) -> dict[str, Any]:
+        """Stored embeddings of chunks by id (for derived in-memory indexes)."""
+        col = self.collection(namespace)
+        if col is None or not ids:
+            return {}
+        got = self._call(col.get, ids=list(ids), include=["embeddings"])
+        vectors = got.get("embeddings")
+        if vectors is None:
+            return {}
+        return dict(zip(got["ids"], vectors, strict=True))
 
     def heartbeat(self) -> None:
         """Raise :class:`StoreUnavailable` unless the store answers."""

@@ -105,3 +105,22 @@ def test_one_long_article_does_not_crowd_out_the_others(stores, embedder):
     write(writer, embedder, article("other", "Walrus study", "A study counted walrus calves on the coast."))
     got = Retriever(reader, embedder).search("walrus festival crowds", "ns", k=4, as_of=ASKED)
     assert "other" in [c.article_id for c in got]
+
+
+def test_exact_vector_scan_agrees_with_chroma_and_respects_the_date(stores, embedder):
+    reader, writer = stores
+    write(
+        writer,
+        embedder,
+        article("a", "Ferry", "The night ferry to Gull Island starts in April.", days_before=5),
+        article("b", "Bakery", "A baker in Briar Valley won the loaf prize.", days_before=5),
+        article("c", "Storm", "A storm closed the causeway to Gull Island.", days_before=-1),
+    )
+    vector = embedder.embed(["ferry to the island"])[0]
+    index = LexicalIndex(reader)
+    exact = index.nearest(vector, "ns", 3)
+    assert exact is not None
+    assert [c.chunk_id for c in exact] == [c.chunk_id for c in reader.query("ns", vector, 3)]
+    assert [c.score for c in exact] == pytest.approx([c.score for c in reader.query("ns", vector, 3)], abs=1e-4)
+    dated = index.nearest(vector, "ns", 3, max_ts=int(ASKED.timestamp()))
+    assert dated is not None and "c" not in {c.article_id for c in dated}
