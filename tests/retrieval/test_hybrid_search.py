@@ -121,6 +121,8 @@ def test_exact_vector_scan_agrees_with_chroma_and_respects_the_date(stores, embe
     exact = index.nearest(vector, "ns", 3)
     assert exact is not None
     assert [c.chunk_id for c in exact] == [c.chunk_id for c in reader.query("ns", vector, 3)]
-    assert [c.score for c in exact] == pytest.approx([c.score for c in reader.query("ns", vector, 3)], abs=1e-4)
+    assert [c.score for c in exact] == pytest.approx(
+        [c.score for c in reader.query("ns", vector, 3)], abs=1e-4
+    )
     dated = index.nearest(vector, "ns", 3, max_ts=int(ASKED.timestamp()))
     assert dated is not None and "c" not in {c.article_id for c in dated}
