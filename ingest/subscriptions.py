@@ -28,10 +28,13 @@ CREATE TABLE IF NOT EXISTS seen (
     namespace TEXT NOT NULL, entry_key TEXT NOT NULL, feed_url TEXT NOT NULL, seen_at REAL NOT NULL,
     PRIMARY KEY (namespace, entry_key));
 """
+# Columns added after the first release: (name, type); an older database gains them on first use.
+_ADDED_COLUMNS = (("channel_id", "INTEGER"),)
 
 
 _SELECT = (
-    "SELECT namespace, url, title, added_at, next_poll_at, last_polled_at, failures, last_error FROM feeds"
+    "SELECT namespace, url, title, added_at, next_poll_at, last_polled_at, failures, last_error, channel_id"
+    " FROM feeds"
 )
 
 
@@ -51,6 +54,7 @@ class Feed:
     last_polled_at: datetime | None = None
     failures: int = 0
     last_error: str | None = None
+    channel_id: int | None = None  # where the bot announces new entries (a Discord channel id)
 
 
 class FeedRegistry:
@@ -62,12 +66,16 @@ class FeedRegistry:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._migrated = False
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with closing(sqlite3.connect(self.path, timeout=15)) as conn:
             conn.executescript(_SCHEMA)
+            if not self._migrated:
+                _add_columns(conn)
+                self._migrated = True
             with conn:  # one transaction, committed on success
                 yield conn
 
@@ -94,6 +102,21 @@ class FeedRegistry:
         if row is None:
             raise FeedNotFound(f"no feed {url} in {namespace}")
         return _feed(row)
+
+    def set_channel(self, url: str, namespace: str, channel_id: int | None) -> Feed:
+        """Choose where new entries of a subscription are announced (``None``: the default place).
+
+        Raises:
+            FeedNotFound: ``namespace`` is not subscribed to ``url``.
+        """
+        with self._db() as db:
+            changed = db.execute(
+                "UPDATE feeds SET channel_id = ? WHERE namespace = ? AND url = ?",
+                (channel_id, namespace, url),
+            )
+        if changed.rowcount == 0:
+            raise FeedNotFound(f"no feed {url} in {namespace}")
+        return self.get(url, namespace)
 
     def remove(self, url: str, namespace: str = "default") -> None:
         """Unsubscribe, forgetting which of its entries were seen (articles stay stored).
@@ -158,6 +181,19 @@ class FeedRegistry:
         return now + wait
 
 
+def _add_columns(conn: sqlite3.Connection) -> None:
+    """Bring a database made by an older version up to the current columns (idempotent)."""
+    for name, kind in _ADDED_COLUMNS:
+        present = {str(row[1]) for row in conn.execute("PRAGMA table_info(feeds)")}
+        if name in present:
+            continue
+        try:
+            conn.execute(f"ALTER TABLE feeds ADD COLUMN {name} {kind}")
+        except sqlite3.OperationalError:  # another process added it in between
+            if name not in {str(row[1]) for row in conn.execute("PRAGMA table_info(feeds)")}:
+                raise
+
+
 def _ts(moment: datetime) -> float:
     return moment.timestamp()
 
@@ -167,7 +203,7 @@ def _moment(value: float | None) -> datetime | None:
 
 
 def _feed(row: tuple[object, ...]) -> Feed:
-    namespace, url, title, added, due, polled, failures, error = row
+    namespace, url, title, added, due, polled, failures, error, channel = row
     return Feed(
         namespace=str(namespace),
         url=str(url),
@@ -177,4 +213,5 @@ def _feed(row: tuple[object, ...]) -> Feed:
         last_polled_at=_moment(float(polled)) if polled is not None else None,  # type: ignore[arg-type]
         failures=int(failures),  # type: ignore[call-overload]
         last_error=str(error) if error else None,
+        channel_id=int(channel) if channel is not None else None,  # type: ignore[call-overload]
     )

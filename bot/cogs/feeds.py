@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -25,17 +26,41 @@ log = logging.getLogger(__name__)
 # How often the loop looks for due feeds; each feed's own interval comes from the settings.
 TICK_SECONDS = 60.0
 MAX_LISTED = 25
+# A link shown in an announcement: http(s), nothing that could end the <...> early.
+_LINK = re.compile(r"https?://[^\s<>]+")
 
 
 def new_entry_lines(results: Sequence[PollResult], guild_id: int) -> list[str]:
-    """``new: <title>`` for articles a poll added to this guild's library (never another guild's)."""
+    """``new: <title> — <link>`` for articles a poll added to this guild's library (never another's)."""
     lines = []
     for result in results:
         if result.feed.namespace != str(guild_id):
             continue
-        for title, _ in result.added:
-            lines.append(f"new: {discord.utils.escape_markdown(shorten(title, TITLE_LIMIT))}")
+        for title, url in result.added:
+            line = f"new: {discord.utils.escape_markdown(shorten(title, TITLE_LIMIT))}"
+            if url and _LINK.fullmatch(url):
+                line += f" — <{url}>"  # angle brackets: no preview card per entry
+            lines.append(line)
     return lines
+
+
+def announcement_targets(results: Sequence[PollResult], fallback: int | None) -> dict[int, list[PollResult]]:
+    """Results with new articles by the channel to announce them in: the feed's own, else ``fallback``."""
+    targets: dict[int, list[PollResult]] = {}
+    for result in results:
+        channel_id = result.feed.channel_id or fallback
+        if result.added and channel_id is not None:
+            targets.setdefault(channel_id, []).append(result)
+    return targets
+
+
+def check_announce_channel(channel: discord.TextChannel, guild_id: int | None) -> None:
+    """Refuse a channel of another server, or one the bot cannot post in."""
+    me = channel.guild.me
+    if channel.guild.id != guild_id:
+        raise Refusal("Pick a channel of this server.")
+    if me is None or not channel.permissions_for(me).send_messages:
+        raise Refusal(f"I can't post in {channel.mention}: allow me to send messages there, or pick another.")
 
 
 def feed_line(feed: Feed) -> str:
@@ -68,21 +93,34 @@ class Feeds(commands.Cog):
         self.poll_loop.cancel()
 
     @feed.command(name="add")
-    @app_commands.describe(url="Link to an RSS or Atom feed")
+    @app_commands.describe(
+        url="Link to an RSS or Atom feed", channel="Channel where its new articles are announced"
+    )
     @manager_only()
-    async def add(self, interaction: discord.Interaction[Any], url: str) -> None:
+    async def add(
+        self, interaction: discord.Interaction[Any], url: str, channel: discord.TextChannel | None = None
+    ) -> None:
         """Subscribe this server to a news feed; its new articles are added as they appear."""
         namespace = namespace_for(interaction.guild_id)
+        if channel is not None:
+            check_announce_channel(channel, interaction.guild_id)
         await interaction.response.defer(thinking=True, ephemeral=True)
-        feed = await asyncio.to_thread(self.poller.subscribe, url.strip(), namespace)
+        feed = await asyncio.to_thread(self._subscribe, url.strip(), namespace, channel)
         minutes = self.bot.settings.feed_poll_minutes
         name = discord.utils.escape_markdown(shorten(feed.title or feed.url, TITLE_LIMIT))
+        where = f" New articles are announced in {channel.mention}." if channel else ""
         await interaction.followup.send(
             f"Subscribed to **{name}**: its articles are added within a minute, "
-            f"then it is checked every {minutes:g} minutes.",
+            f"then it is checked every {minutes:g} minutes.{where}",
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )
+
+    def _subscribe(self, url: str, namespace: str, channel: discord.TextChannel | None) -> Feed:
+        feed = self.poller.subscribe(url, namespace)
+        if channel is not None:
+            feed = self.poller.registry.set_channel(feed.url, namespace, channel.id)
+        return feed
 
     @feed.command(name="list")
     @manager_only()
@@ -138,21 +176,19 @@ class Feeds(commands.Cog):
         await self.bot.wait_until_ready()
 
     async def announce(self, results: Sequence[PollResult]) -> None:
-        """Post ``new: <title>`` lines to the configured channel, for that channel's guild only."""
-        channel_id = self.bot.settings.feed_channel_id
-        if channel_id is None:
-            return
-        channel = self.bot.get_channel(channel_id)
-        if not isinstance(channel, discord.TextChannel):
-            log.warning("feed channel %s is not a text channel the bot can see", channel_id)
-            return
-        lines = new_entry_lines(results, channel.guild.id)
-        for part in split_text("\n".join(lines)) if lines else []:
-            try:
-                await channel.send(part, allowed_mentions=NO_PINGS)
-            except discord.HTTPException:
-                log.warning("could not post feed news to channel %s", channel_id, exc_info=True)
-                return
+        """Post ``new: <title>`` lines to each feed's channel (else the configured one), same guild only."""
+        for channel_id, group in announcement_targets(results, self.bot.settings.feed_channel_id).items():
+            channel = self.bot.get_channel(channel_id)
+            if not isinstance(channel, discord.TextChannel):
+                log.warning("feed channel %s is not a text channel the bot can see", channel_id)
+                continue
+            lines = new_entry_lines(group, channel.guild.id)
+            for part in split_text("\n".join(lines)) if lines else []:
+                try:
+                    await channel.send(part, allowed_mentions=NO_PINGS)
+                except discord.HTTPException:
+                    log.warning("could not post feed news to channel %s", channel_id, exc_info=True)
+                    break
 
 
 async def setup(bot: NewsdeskBot) -> None:

@@ -117,7 +117,11 @@ async def test_mentioning_the_bots_managed_role_counts_as_a_mention(
         guild, reader, f"<@&{readers}> lunch?", mention_bot=False, mention_roles=(readers,)
     )
     await fake.say(
-        guild, reader, f"<@&{guild.bot_role_id}> {FIRST}", mention_bot=False, mention_roles=(guild.bot_role_id,)
+        guild,
+        reader,
+        f"<@&{guild.bot_role_id}> {FIRST}",
+        mention_bot=False,
+        mention_roles=(guild.bot_role_id,),
     )
     (reply,) = await fake.wait_for(lambda: posted_in(fake, guild.channel_id))
     assert asked == [FIRST], "the role mention is stripped from the question; another role is no mention"

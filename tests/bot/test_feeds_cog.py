@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from contextlib import closing
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from pytest_httpserver import HTTPServer
 
-from bot.cogs.feeds import new_entry_lines
+from bot.cogs.feeds import announcement_targets, new_entry_lines
 from ingest.feeds import FeedPoller, PollResult
 from ingest.fetch import Fetcher, FetchLimits
 from ingest.subscriptions import Feed, FeedRegistry
@@ -18,6 +21,16 @@ from tests.bot.fake_discord import FakeDiscord, FakeGuild, FakeUser, Recorded
 from tests.ingest.pages import article_page, rss
 
 EPHEMERAL = 64
+# The registry's tables as the first release created them (no announcement channel).
+OLD_SCHEMA = """
+CREATE TABLE feeds (
+    namespace TEXT NOT NULL, url TEXT NOT NULL, title TEXT, added_at REAL NOT NULL,
+    next_poll_at REAL NOT NULL, last_polled_at REAL, failures INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT, PRIMARY KEY (namespace, url));
+CREATE TABLE seen (
+    namespace TEXT NOT NULL, entry_key TEXT NOT NULL, feed_url TEXT NOT NULL, seen_at REAL NOT NULL,
+    PRIMARY KEY (namespace, entry_key));
+"""
 
 
 def _feed(namespace: str) -> Feed:
@@ -25,16 +38,51 @@ def _feed(namespace: str) -> Feed:
     return Feed(namespace=namespace, url="https://p.example/feed", title="P", added_at=now, next_poll_at=now)
 
 
-def test_new_entry_lines_are_for_the_channels_guild_only_and_escaped() -> None:
+def test_new_entry_lines_are_for_the_channels_guild_only_escaped_and_linked() -> None:
     results = [
-        PollResult(_feed("111"), added=[("Vote *passes*", "https://p.example/1")]),
+        PollResult(
+            _feed("111"),
+            added=[("Vote *passes*", "https://p.example/1"), ("Odd link", "javascript:x"), ("None", None)],
+        ),
         PollResult(_feed("222"), added=[("Other guild's story", None)]),
     ]
-    assert new_entry_lines(results, 111) == ["new: Vote \\*passes\\*"]
+    assert new_entry_lines(results, 111) == [
+        "new: Vote \\*passes\\* — <https://p.example/1>",
+        "new: Odd link",
+        "new: None",
+    ]
+
+
+def test_each_feed_is_announced_in_its_own_channel_else_the_configured_one() -> None:
+    own = PollResult(replace(_feed("111"), channel_id=7), added=[("A", None)])
+    default = PollResult(_feed("111"), added=[("B", None)])
+    quiet = PollResult(replace(_feed("111"), channel_id=8), added=[])
+    assert announcement_targets([own, default, quiet], fallback=9) == {7: [own], 9: [default]}
+    assert announcement_targets([own, default], fallback=None) == {7: [own]}
+
+
+def test_a_registry_made_before_announcement_channels_keeps_working(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.sqlite3"
+    with closing(sqlite3.connect(path)) as db, db:
+        db.executescript(OLD_SCHEMA)
+        db.execute("INSERT INTO feeds VALUES ('111', 'https://p.example/feed', 'P', 1.0, 2.0, NULL, 0, NULL)")
+        db.execute("INSERT INTO seen VALUES ('111', 'entry-1', 'https://p.example/feed', 2.0)")
+    registry = FeedRegistry(path)
+    (feed,) = registry.feeds("111")
+    assert (feed.title, feed.channel_id) == ("P", None)
+    assert registry.unseen("111", ["entry-1", "entry-2"]) == ["entry-2"]
+    assert registry.set_channel(feed.url, "111", 42).channel_id == 42
+    assert FeedRegistry(path).get(feed.url, "111").channel_id == 42  # a second process sees it too
 
 
 async def _feed_command(
-    harness: Harness, sub: str, options: dict[str, Any] | None, *, guild: FakeGuild, user: FakeUser
+    harness: Harness,
+    sub: str,
+    options: dict[str, Any] | None,
+    *,
+    guild: FakeGuild,
+    user: FakeUser,
+    **extra: Any,
 ) -> list[Recorded]:
     """Push ``/feed <sub>``: the fake speaks flat commands, so nest the options as a subcommand."""
     fake = harness.fake
@@ -48,7 +96,7 @@ async def _feed_command(
 
     fake.dispatch = nested  # type: ignore[method-assign]
     try:
-        interaction_id = await harness.push("feed", options, guild=guild, user=user)
+        interaction_id = await harness.push("feed", options, guild=guild, user=user, **extra)
     finally:
         fake.dispatch = real  # type: ignore[method-assign]
     await harness.wait(interaction_id)
@@ -95,7 +143,7 @@ async def test_feed_add_polls_in_the_background_and_announces_new_articles(
         if posted:
             break
         await asyncio.sleep(0.02)
-    assert posted == ["new: Minister resigns over budget row"]
+    assert posted == [f"new: Minister resigns over budget row — <{httpserver.url_for('/story')}>"]
     assert [a.title for a in newsroom.store.articles(str(guild.id))] == ["Minister resigns over budget row"]
 
     listed = await _feed_command(harness, "list", None, guild=guild, user=editor)
@@ -103,3 +151,53 @@ async def test_feed_add_polls_in_the_background_and_announces_new_articles(
     removed = await _feed_command(harness, "remove", {"url": url}, guild=guild, user=editor)
     assert any("No longer following" in t for t in _ephemeral_texts(removed))
     assert newsroom.feeds.registry.feeds() == []
+
+
+async def test_a_feed_added_with_a_channel_announces_its_new_entry_there_once(
+    fake: FakeDiscord, start_bot, newsroom, httpserver: HTTPServer, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    guild = fake.add_guild("Lindmoor")
+    wire = fake.add_channel(guild, "wire")
+    editor = fake.user("editor", manage_guild=True)
+    story = httpserver.url_for("/story")
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        rss([("1", "Minister resigns", story, "teaser @everyone")]), content_type="application/rss+xml"
+    )
+    httpserver.expect_request("/story").respond_with_data(article_page(), content_type="text/html")
+    newsroom.feeds = FeedPoller(
+        FeedRegistry(tmp_path / "feeds.sqlite3"),
+        newsroom.ingestor,
+        Fetcher(FetchLimits(allow_private=True, timeout=5)),  # the test server is on loopback
+        interval=timedelta(seconds=0.1),  # due again at every tick: a second poll must not repeat it
+    )
+    # the global channel is the main one: a feed with its own channel must not post there
+    harness = await start_bot(feed_poll_minutes=0.005, feed_channel_id=guild.channel_id)
+    url = httpserver.url_for("/feed.xml")
+
+    added = await _feed_command(
+        harness,
+        "add",
+        {"url": url},
+        guild=guild,
+        user=editor,
+        channels={"channel": fake.channel_payload(guild, wire)},
+    )
+    assert any(f"announced in <#{wire}>" in t for t in _ephemeral_texts(added))
+    assert newsroom.feeds.registry.get(url, str(guild.id)).channel_id == wire
+
+    def feed_polls() -> int:
+        return sum(1 for request, _ in httpserver.log if request.path == "/feed.xml")
+
+    for _ in range(500):  # the subscription's check, then at least two polls
+        if feed_polls() >= 3:
+            break
+        await asyncio.sleep(0.02)
+    assert feed_polls() >= 3
+    await asyncio.sleep(0.1)  # let the last poll's announcement (if any) reach the fake
+
+    announced = [
+        r for r in fake.requests_to("POST", "/channels/") if r.payload["content"].startswith("new: ")
+    ]
+    assert [r.path for r in announced] == [f"/channels/{wire}/messages"]
+    assert announced[0].payload["content"] == f"new: Minister resigns over budget row — <{story}>"
+    assert announced[0].payload["allowed_mentions"] == {"parse": []}
