@@ -23,6 +23,7 @@ from retrieval.terms import STOP, WORD, stem, terms
 _CAPTION = re.compile(
     r"\((?:L|R|C|left|right|center|centre)\)|\bphoto(?:graph)?\b:|\bAP Photo\b|/Getty\b|\bFile\b:"
 )
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
 _WH_START = re.compile(r"(?:who|whom|whose|what|which|when|where|why|how)\b", re.I)
 
 
@@ -53,6 +54,11 @@ class ExtractiveAnswerer:
             must contain; below it the answerer abstains.
         keep_ratio: A further sentence is added only when its score is at least this share of
             the best sentence's.
+        rank_weight: Weight of the chunk's retrieval rank (which carries relevance and recency)
+            in a sentence's score.
+        question_penalty: Subtracted from sentences that are questions themselves.
+        fragment_penalty: Subtracted from lines without a sentence end (headings, link teasers).
+        type_weight: Weight of offering the kind of answer asked for, near the matched words.
     """
 
     def __init__(
@@ -61,11 +67,19 @@ class ExtractiveAnswerer:
         max_sentences: int = 3,
         min_coverage: float = 0.15,
         keep_ratio: float = 0.6,
+        rank_weight: float = 0.15,
+        question_penalty: float = 0.3,
+        fragment_penalty: float = 0.1,
+        type_weight: float = 1.0,
     ) -> None:
         self.top_chunks = top_chunks
         self.max_sentences = max_sentences
         self.min_coverage = min_coverage
         self.keep_ratio = keep_ratio
+        self.rank_weight = rank_weight
+        self.type_weight = type_weight
+        self.question_penalty = question_penalty
+        self.fragment_penalty = fragment_penalty
 
     def answer(self, question: str, retrieved: Sequence[RetrievedChunk]) -> Answer:
         """Answer ``question`` from ``retrieved`` (best first), or abstain honestly."""
@@ -118,11 +132,15 @@ class ExtractiveAnswerer:
                     weight = 0.5  # said by the headline: context for every sentence of the article
                 got += idf[t] * weight
             coverage = got / q.idf_total
-            score = coverage + 0.15 / (1 + rank) + _type_score(q, text)
+            score = coverage + self.rank_weight / (1 + rank) + self.type_weight * _type_score(q, text)
             if words > 60:
                 score -= 0.1
             if _CAPTION.search(text):
                 score -= 0.2
+            if text.rstrip("\"'”’)]").endswith("?"):
+                score -= self.question_penalty  # an article's own question does not answer it
+            elif not _ENDS_SENTENCE.search(text):
+                score -= self.fragment_penalty  # headings, link teasers, list lines
             out.append(_Candidate(chunk, rank, lo, hi, score, coverage))
         out.sort(key=lambda c: c.score, reverse=True)
         return out

@@ -1,0 +1,59 @@
+"""The extractive answerer picks sentences that answer, not ones that merely share words."""
+
+from __future__ import annotations
+
+from retrieval.answer_types import AnswerType, answer_type
+from retrieval.extractive import ExtractiveAnswerer
+from retrieval.models import RetrievedChunk
+
+
+def chunk(text: str, n: int = 1, title: str = "Harbour news") -> RetrievedChunk:
+    return RetrievedChunk(f"c{n}", f"a{n}", title, text, 0, len(text), 1.0 / n)
+
+
+def test_how_many_question_prefers_the_sentence_with_a_number():
+    text = (
+        "Passengers on the Harbourview ferry complained about the ferry timetable again. "
+        "The ferry carried 412 passengers on its first night."
+    )
+    answer = ExtractiveAnswerer(max_sentences=1).answer(
+        "How many passengers did the ferry carry?", [chunk(text)]
+    )
+    assert "412" in answer.text
+
+
+def test_who_question_prefers_a_new_name_next_to_the_matched_verb():
+    text = (
+        "Envoy Tomas Reed spoke during a meeting about the quay with harbour staff. "
+        "On Tuesday the minister met Aino Varga for an hour."
+    )
+    answer = ExtractiveAnswerer(max_sentences=1).answer("Who did the minister meet?", [chunk(text)])
+    assert "Aino Varga" in answer.text
+
+
+def test_a_sentence_that_is_itself_a_question_is_not_the_answer():
+    text = (
+        "Which island will the night ferry serve next spring, residents asked the council? "
+        "The night ferry will serve Gull Island from April."
+    )
+    answer = ExtractiveAnswerer(max_sentences=1).answer(
+        "Which island will the night ferry serve?", [chunk(text)]
+    )
+    assert answer.text.startswith("The night ferry will serve Gull Island")
+
+
+def test_abstention_says_what_is_not_known_and_names_the_nearest_articles():
+    chunks = [chunk("The bakery opened a second oven on Monday morning.", 1, "Bakery grows")]
+    answer = ExtractiveAnswerer().answer("Which spacecraft landed on the moon?", chunks)
+    assert answer.mode == "abstain" and answer.citations == ()
+    assert answer.text.startswith("The ingested articles don't say which spacecraft landed on the moon.")
+    assert "“Bakery grows”" in answer.text
+
+
+def test_answer_types():
+    assert answer_type("How many seats did the party win?") is AnswerType.NUMBER
+    assert answer_type("Which country declared an emergency?") is AnswerType.PLACE
+    assert answer_type("Who won the race?") is AnswerType.PERSON
+    assert answer_type("When did the bridge open?") is AnswerType.DATE
+    assert answer_type("Which airline grounded its planes?") is AnswerType.NAME
+    assert answer_type("What do you call a group of crows?") is AnswerType.NONE
