@@ -31,6 +31,7 @@ class FakeGuild:
     roles: dict[int, str] = field(default_factory=dict)
     bot_role_id: int = 0  # the role Discord manages for the bot (0: none)
     channels: dict[int, str] = field(default_factory=dict)  # more text channels: id -> name
+    read_only: set[int] = field(default_factory=set)  # channels where @everyone may not send
 
 
 @dataclass
@@ -71,12 +72,16 @@ def member(user: FakeUser, bot: bool = False) -> dict[str, Any]:
 
 
 def text_channel(guild: FakeGuild, channel_id: int | None = None, name: str = "news") -> dict[str, Any]:
+    channel_id = channel_id or guild.channel_id
+    overwrites = []
+    if channel_id in guild.read_only:
+        overwrites.append({"id": str(guild.id), "type": 0, "allow": "0", "deny": str(SEND_MESSAGES)})
     return {
-        "id": str(channel_id or guild.channel_id),
+        "id": str(channel_id),
         "type": 0,
         "name": name,
         "position": 0,
-        "permission_overwrites": [],
+        "permission_overwrites": overwrites,
         "guild_id": str(guild.id),
         "nsfw": False,
     }

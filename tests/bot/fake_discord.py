@@ -124,10 +124,15 @@ class FakeDiscord:
         perms = MEMBER_PERMISSIONS | (MANAGE_GUILD if manage_guild else 0)
         return FakeUser(self.snowflake(), name, perms, roles or [])
 
-    def add_channel(self, guild: FakeGuild, name: str) -> int:
-        """Another text channel in ``guild`` (call before the bot starts: it arrives in GUILD_CREATE)."""
+    def add_channel(self, guild: FakeGuild, name: str, *, read_only: bool = False) -> int:
+        """Another text channel in ``guild`` (call before the bot starts: it arrives in GUILD_CREATE).
+
+        ``read_only``: nobody below the owner, the bot included, may send messages there.
+        """
         channel_id = self.snowflake()
         guild.channels[channel_id] = name
+        if read_only:
+            guild.read_only.add(channel_id)
         return channel_id
 
     def channel_payload(self, guild: FakeGuild, channel_id: int) -> dict[str, Any]:

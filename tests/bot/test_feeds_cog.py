@@ -201,3 +201,26 @@ async def test_a_feed_added_with_a_channel_announces_its_new_entry_there_once(
     assert [r.path for r in announced] == [f"/channels/{wire}/messages"]
     assert announced[0].payload["content"] == f"new: Minister resigns over budget row — <{story}>"
     assert announced[0].payload["allowed_mentions"] == {"parse": []}
+
+
+async def test_feed_add_refuses_a_channel_the_bot_cannot_post_in(
+    fake: FakeDiscord, start_bot, newsroom, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    guild = fake.add_guild("Lindmoor")
+    archive = fake.add_channel(guild, "archive", read_only=True)
+    newsroom.feeds = FeedPoller(
+        FeedRegistry(tmp_path / "feeds.sqlite3"), newsroom.ingestor, Fetcher(FetchLimits(timeout=5))
+    )
+    harness = await start_bot()
+    refused = await _feed_command(
+        harness,
+        "add",
+        {"url": "https://p.example/feed.xml"},
+        guild=guild,
+        user=fake.user("editor", manage_guild=True),
+        channels={"channel": fake.channel_payload(guild, archive)},
+    )
+    assert _ephemeral_texts(refused) == [
+        f"I can't post in <#{archive}>: allow me to send messages there, or pick another."
+    ]
+    assert newsroom.feeds.registry.feeds() == []
