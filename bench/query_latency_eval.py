@@ -1,8 +1,9 @@
 """Per-question latency of retrieval plus the extractive answer on an evaluation set.
 
-Usage (the corpus ingested once, e.g. by ``newsdesk eval``, into NAMESPACE under the data dir)::
+Usage (as a module from the repository root, so that bench/ingest.py does not shadow the ingest
+package; the corpus ingested once, e.g. by ``newsdesk eval``, into NAMESPACE under the data dir)::
 
-    NEWSDESK_DATA_DIR=/work/evaldata .venv/bin/python bench/query_latency_eval.py \\
+    NEWSDESK_DATA_DIR=/work/evaldata .venv/bin/python -m bench.query_latency_eval \\
         ../shared/eval/rtqa/dev/queries.jsonl --namespace eval-rtqa-dev [--rounds 3] [--write]
 
 Each question is asked as of its ``question_date``, the way ``newsdesk eval`` asks it. The first
@@ -69,18 +70,18 @@ def main() -> None:
         BEGIN,
         "## Query latency: retrieval + extractive answer (RealTime QA dev questions)",
         "",
-        f"`NEWSDESK_DATA_DIR=... python bench/query_latency_eval.py {Path(args.queries).name} "
+        f"`NEWSDESK_DATA_DIR=... python -m bench.query_latency_eval {Path(args.queries).name} "
         f"--namespace {args.namespace} --rounds {args.rounds}`, "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()} with {os.cpu_count()} cores, "
         f"{chunks} chunks in the namespace, k={args.k}, {len(total)} timed questions.",
         f"Load average (1 min) {load_before[0]:.2f} before and {load_after[0]:.2f} after: "
         "other work on the machine shares the two cores.",
-        f"First question of the process (builds the lexical index from Chroma): {first_ms:.0f} ms.",
+        f"First question of a process (builds the BM25 and vector snapshot): {first_ms:.0f} ms.",
         "",
         "| part | p50 ms | p95 ms | max ms |",
         "|---|---|---|---|",
         row("ask (total)", total),
-        row("retrieval (embed + Chroma + BM25 + fusion)", retrieve),
+        row("retrieval (embed + vector scan + BM25 + fusion)", retrieve),
         row("extractive answer", answer),
         END,
     ]
