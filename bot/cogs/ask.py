@@ -95,9 +95,7 @@ class Conversations:
                 yield conn
 
     def remember(self, keys: Iterable[int], question: str) -> None:
-        """Remember in memory and on disk."""
-        keys = list(keys)
-        self.note(keys, question)
+        """Remember on disk (blocking: run it off the event loop, after :meth:`note`)."""
         now = time.time()
         rows = [(key, question, now) for key in keys]
         with self._db() as db:
@@ -111,12 +109,12 @@ class Conversations:
     def question_for(self, *keys: int | None) -> str | None:
         """The question remembered for the first of ``keys`` that has one."""
         wanted = [key for key in keys if key is not None]
-        if wanted and wanted[0] in self._recent:
-            return self._recent[wanted[0]]
+        if wanted and (known := self._recent.get(wanted[0])) is not None:
+            return known
         with self._db() as db:
             for key in wanted:
-                if key in self._recent:
-                    return self._recent[key]
+                if (known := self._recent.get(key)) is not None:
+                    return known
                 row = db.execute("SELECT question FROM answered WHERE key = ?", (key,)).fetchone()
                 if row is not None:
                     return str(row[0])
@@ -148,13 +146,13 @@ class Ask(commands.Cog):
         self.conversations.note(known, question)
         try:
             await asyncio.to_thread(self.conversations.remember, known, question)
-        except sqlite3.Error:
+        except (sqlite3.Error, OSError):
             log.warning("could not remember a conversation", exc_info=True)
 
     async def previous_question(self, *keys: int | None) -> str | None:
         try:
             return await asyncio.to_thread(self.conversations.question_for, *keys)
-        except sqlite3.Error:
+        except (sqlite3.Error, OSError):
             log.warning("could not look up a conversation", exc_info=True)
             return None
 

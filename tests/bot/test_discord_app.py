@@ -65,6 +65,8 @@ def test_conversations_remember_the_newest_answers_only_and_survive_a_restart(tm
     assert memory.question_for(None) is None
     again = Conversations(tmp_path / "conversations.sqlite3", capacity=2)
     assert again.question_for(None, 1, 3, 2) == "q2"
+    again.note([4], "q3")  # noted in memory the moment an answer is sent, before the disk write
+    assert again.question_for(4) == "q3" and again.question_for(5, 2) == "q1"
 
 
 @pytest.mark.parametrize(
