@@ -152,3 +152,19 @@ def test_garbage_database_file_is_reported_and_left_untouched(
     assert "left untouched" in str(refused.value)
     assert (store_dir / "chroma.sqlite3").read_bytes() == garbage
     assert sorted(p.name for p in store_dir.iterdir()) == ["chroma.sqlite3"]
+
+
+def test_writing_into_a_collection_of_another_embedder_is_refused(room: Room) -> None:
+    from ingest.parsing import make_article
+    from retrieval.models import Chunk
+
+    client = room.newsroom.store._client
+    name = f"newsdesk_{room.namespace}"
+    client.create_collection(name, embedding_function=None, metadata={"embedder": "other", "schema": 1})
+    article = make_article("Title", "Body text.")
+    chunk = Chunk(id="c-0", article_id=article.id, index=0, text="Body text.", start=0, end=10)
+
+    with pytest.raises(StoreLayoutError, match=name):
+        room.newsroom.store.write_article(room.namespace, article, [chunk], [[0.1] * 384])  # type: ignore[arg-type]
+
+    assert client.get_collection(name, embedding_function=None).count() == 0
