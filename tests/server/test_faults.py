@@ -168,3 +168,22 @@ def test_writing_into_a_collection_of_another_embedder_is_refused(room: Room) ->
         room.newsroom.store.write_article(room.namespace, article, [chunk], [[0.1] * 384])  # type: ignore[arg-type]
 
     assert client.get_collection(name, embedding_function=None).count() == 0
+
+
+def test_hung_server_times_out_as_unreachable_instead_of_hanging(
+    own_server: ChromaServer,
+    tmp_path: Path,
+    seed_dir: Path,
+    use_session_embedder: MiniLMEmbedder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("retrieval.store.SERVER_TIMEOUT", 1.0)
+    room = Newsroom.from_settings(server_settings(tmp_path, own_server.port))
+    room.ingest_sync([str(seed_dir)])
+    own_server.pause()
+    try:
+        with pytest.raises(StoreUnavailable, match="the news store is unreachable"):
+            room.ask_sync("who did Lavrov meet?")
+    finally:
+        own_server.resume()
+    assert "Kim" in room.ask_sync("who did Lavrov meet?").text
