@@ -122,12 +122,15 @@ class LLMAnswerer:
             return self._fallback(
                 question, retrieved, "The chat model did not answer; showing quoted sentences."
             )
-        text, citations = self.verify(_content(reply.content), sources)
+        reply_text = _content(reply.content)
+        text, citations = self.verify(reply_text, sources)
         if not citations:
+            if prompts.ABSTAIN_REPLY.lower().rstrip(".") in reply_text.lower():
+                notice = "The chat model found no answer in the sources; showing the closest quotes."
+            else:
+                notice = "The chat model's answer could not be checked against the sources."
             log.info("chat answer had no verifiable citation; using the extractive answer")
-            return self._fallback(
-                question, retrieved, "The chat model's answer could not be checked against the sources."
-            )
+            return self._fallback(question, retrieved, notice)
         return Answer(question, text, "llm", tuple(citations), tuple(retrieved))
 
     def fit_sources(self, question: str, chunks: Sequence[RetrievedChunk]) -> list[RetrievedChunk]:

@@ -115,6 +115,13 @@ def test_injected_instructions_stay_inside_the_data_block_and_citations_stay_val
         assert citation.quote == source.text[citation.start - source.start : citation.end - source.start]
 
 
+def test_a_model_that_finds_no_answer_gets_the_extractive_answer_with_a_notice_saying_so(fake):
+    fake.enqueue("The ingested articles don't say.")
+    answer = answerer(fake).answer("Who did Varga meet?", SOURCES)
+    assert answer.mode == "extractive"
+    assert answer.notice and "no answer" in answer.notice
+
+
 def test_a_provider_error_falls_back_with_a_notice(fake):
     fake.enqueue(status=500)
     answer = answerer(fake).answer("Who did Varga meet?", SOURCES)
