@@ -10,6 +10,7 @@ from retrieval.embedder import Embedder
 from retrieval.lexical import LexicalIndex
 from retrieval.models import RetrievedChunk
 from retrieval.store import ChromaStore
+from retrieval.terms import terms
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,8 @@ class Retriever:
     News is about recent events, so articles published in the ``recent_days`` before the moment
     of asking get a boost, and articles published after it are never returned. Further chunks of
     an article already chosen are discounted, and capped, so that one article does not crowd
-    the others out of the top ``k``.
+    the others out of the top ``k``; a chunk that repeats one already chosen from another article
+    (a syndicated or re-published copy) goes behind every chunk that does not.
 
     Args:
         store: The Chroma store.
@@ -36,6 +38,8 @@ class Retriever:
         same_article_discount: Factor applied to a chunk's score for each chunk of its article
             already chosen.
         max_per_article: Most chunks of one article in the results.
+        duplicate_overlap: Share of content words (Jaccard) above which a chunk counts as a copy
+            of one already chosen; 1.0 turns the check off.
     """
 
     def __init__(
@@ -50,6 +54,7 @@ class Retriever:
         recency_boost: float = 1.0,
         same_article_discount: float = 0.8,
         max_per_article: int = 3,
+        duplicate_overlap: float = 0.6,
     ) -> None:
         self._store = store
         self._embedder = embedder
@@ -60,6 +65,7 @@ class Retriever:
         self.recency_boost = recency_boost
         self.same_article_discount = same_article_discount
         self.max_per_article = max_per_article
+        self.duplicate_overlap = duplicate_overlap
 
     def search(
         self, question: str, namespace: str, k: int = 10, as_of: datetime | None = None
@@ -103,7 +109,9 @@ class Retriever:
     ) -> list[RetrievedChunk]:
         remaining = sorted(fused, key=lambda c: fused[c], reverse=True)
         taken: dict[str, int] = {}
+        words: dict[str, frozenset[str]] = {}
         out: list[RetrievedChunk] = []
+        copies: list[RetrievedChunk] = []
         while remaining and len(out) < k:
             best_i, best_score = 0, -1.0
             for i, cid in enumerate(remaining):
@@ -118,7 +126,33 @@ class Retriever:
             if best_score < 0:
                 break  # only chunks of articles already at their limit are left
             cid = remaining.pop(best_i)
-            chunk = chunks[cid]
+            chunk = replace(chunks[cid], score=best_score)
+            if self._copies_one_of(chunk, out, words):
+                copies.append(chunk)
+                continue
             taken[chunk.article_id] = taken.get(chunk.article_id, 0) + 1
-            out.append(replace(chunk, score=best_score))
-        return out
+            out.append(chunk)
+        return out + copies[: k - len(out)]
+
+    def _copies_one_of(
+        self, chunk: RetrievedChunk, chosen: list[RetrievedChunk], words: dict[str, frozenset[str]]
+    ) -> bool:
+        """Whether ``chunk`` says nearly word for word what a chosen chunk of another article says."""
+        if self.duplicate_overlap >= 1.0:
+            return False
+        mine = _words(chunk, words)
+        for other in chosen:
+            if other.article_id == chunk.article_id:
+                continue
+            theirs = _words(other, words)
+            union = len(mine | theirs)
+            if union and len(mine & theirs) / union > self.duplicate_overlap:
+                return True
+        return False
+
+
+def _words(chunk: RetrievedChunk, cache: dict[str, frozenset[str]]) -> frozenset[str]:
+    found = cache.get(chunk.chunk_id)
+    if found is None:
+        found = cache[chunk.chunk_id] = frozenset(terms(chunk.text))
+    return found

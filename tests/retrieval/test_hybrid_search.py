@@ -126,3 +126,22 @@ def test_exact_vector_scan_agrees_with_chroma_and_respects_the_date(stores, embe
     )
     dated = index.nearest(vector, "ns", 3, max_ts=int(ASKED.timestamp()))
     assert dated is not None and "c" not in {c.article_id for c in dated}
+
+
+def test_a_republished_copy_goes_behind_articles_that_say_something_else(stores, embedder):
+    reader, writer = stores
+    body = "The Harbourview ferry timetable changes in June, with later boats to Gull Island on weekends."
+    write(
+        writer,
+        embedder,
+        article("wire", "Harbourview ferry timetable changes", body, days_before=3),
+        article("copy", "Ferry timetable to change in Harbourview", body + " More to follow.", days_before=3),
+        article("riders", "Riders want more boats", "Harbourview ferry riders asked for a bigger boat.", 3),
+    )
+    retriever = Retriever(reader, embedder)
+    got = [c.article_id for c in retriever.search("Harbourview ferry timetable", "ns", k=3, as_of=ASKED)]
+    assert got[1] == "riders"
+    assert set(got[:1] + got[2:]) == {"wire", "copy"}
+    retriever.duplicate_overlap = 1.0
+    plain = [c.article_id for c in retriever.search("Harbourview ferry timetable", "ns", k=3, as_of=ASKED)]
+    assert plain[2] == "riders"
