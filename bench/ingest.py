@@ -87,12 +87,16 @@ def _recall(corpus: Path, search: Any) -> dict[str, float]:
 class NewsdeskRun:
     """Newsdesk's Ingestor into its own store; retrieval as ``ask`` does it."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, dense_wordpieces: int | None = None) -> None:
         from ingest.pipeline import Ingestor
-        from retrieval.embedder import MiniLMEmbedder
+        from retrieval.embedder import MAX_WORDPIECES, MiniLMEmbedder
         from retrieval.store import ChromaStore, embedded_client
 
         self.embedder = TimedEmbedder(MiniLMEmbedder())
+        self.budget = MAX_WORDPIECES
+        if dense_wordpieces:  # experiment: chunk vectors from each chunk's first N wordpieces only
+            self.embedder.inner._tokenizer.enable_truncation(dense_wordpieces)
+            self.budget = dense_wordpieces
         self.store = ChromaStore(embedded_client(workdir / "chroma"), self.embedder.name, label="bench")
         self.ingestor = Ingestor(self.store, self.embedder)
         # Where the rest of the wall time goes (writes run on the writer thread, overlapped).
@@ -108,12 +112,11 @@ class NewsdeskRun:
         assert not report.errors and report.articles_added == len(articles), report.errors[:3]
 
     def finish(self, corpus: Path) -> dict[str, Any]:
-        from retrieval.embedder import MAX_WORDPIECES
         from retrieval.search import Retriever
 
         retriever = Retriever(self.store, self.embedder.inner)
         wordpieces = sum(
-            min(MAX_WORDPIECES, self.embedder.count_wordpieces(f"{meta.get('title', '')}\n{text}"))
+            min(self.budget, self.embedder.count_wordpieces(f"{meta.get('title', '')}\n{text}"))
             for _, text, meta in self.store.iter_chunks("bench")
         )
 
@@ -145,7 +148,7 @@ def _time_calls(owner: Any, name: str, parts: dict[str, float], part: str) -> No
 class TutorialRun:
     """LangChain's RAG tutorial indexing: split 1,000/200 characters, ``Chroma.add_documents``."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, dense_wordpieces: int | None = None) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
         from langchain_chroma import Chroma
@@ -194,13 +197,14 @@ class TutorialRun:
         return {"chunks": count, "wordpieces": wordpieces, **_recall(corpus, search)}
 
 
-def child(pipeline: str, corpus: Path, limit: int | None) -> int:
+def child(pipeline: str, corpus: Path, limit: int | None, dense_wordpieces: int | None) -> int:
     """Serve ``START END`` lines (ingest those articles, reply with the time) until ``done``."""
     from retrieval.tokens import encoding
 
     articles = _articles(corpus, limit)
     with tempfile.TemporaryDirectory(prefix=f"bench-{pipeline}-") as tmp:
-        run: NewsdeskRun | TutorialRun = (NewsdeskRun if pipeline == "newsdesk" else TutorialRun)(Path(tmp))
+        kind = NewsdeskRun if pipeline == "newsdesk" else TutorialRun
+        run: NewsdeskRun | TutorialRun = kind(Path(tmp), dense_wordpieces)
         print(json.dumps({"ready": len(articles)}), flush=True)
         wall = 0.0
         for line in sys.stdin:
@@ -226,10 +230,12 @@ def child(pipeline: str, corpus: Path, limit: int | None) -> int:
 
 
 class Child:
-    def __init__(self, pipeline: str, corpus: Path, limit: int | None) -> None:
+    def __init__(self, pipeline: str, corpus: Path, limit: int | None, dense: int | None) -> None:
         cmd = [sys.executable, __file__, "--child", pipeline, "--corpus", str(corpus)]
         if limit:
             cmd += ["--limit", str(limit)]
+        if dense:
+            cmd += ["--dense-wordpieces", str(dense)]
         self.proc = subprocess.Popen(  # noqa: S603 -- our own interpreter and script
             cmd,
             env={**os.environ, **CHILD_ENV},
@@ -267,13 +273,19 @@ def main() -> int:
     parser.add_argument("--slice", type=int, default=96, help="articles per turn")
     parser.add_argument("--out", type=Path, default=None, help="also write the results as JSON here")
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    parser.add_argument(
+        "--dense-wordpieces",
+        type=int,
+        default=None,
+        help="experiment: Newsdesk's chunk vectors from each chunk's first N wordpieces only",
+    )
     parser.add_argument("--child", choices=PIPELINES, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        return child(args.child, args.corpus, args.limit)
+        return child(args.child, args.corpus, args.limit, args.dense_wordpieces)
     from bench.report import load, machine, write_section
 
-    children = {p: Child(p, args.corpus, args.limit) for p in PIPELINES}
+    children = {p: Child(p, args.corpus, args.limit, args.dense_wordpieces) for p in PIPELINES}
     total = min(int(c.ask("")["ready"]) for c in children.values())
     loads = [load()]
     ratios = []
