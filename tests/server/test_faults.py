@@ -12,12 +12,13 @@ from bot.cli import main
 from bot.newsroom import Newsroom
 from bot.settings import Settings
 from ingest.parsing import iter_jsonl
+from ingest.pipeline import _GROUP
 from retrieval.embedder import MiniLMEmbedder
 from retrieval.errors import StoreLayoutError, StoreUnavailable
 from tests.server.chroma_server import HOST, ChromaServer
 from tests.server.conftest import Room, server_settings
 
-ARTICLES = 34  # more than one ingest group (32), so the server can vanish between two groups
+ARTICLES = _GROUP + 2  # more than one ingest group, so the server can vanish between two groups
 
 
 @pytest.fixture
