@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from retrieval.answer_types import AnswerType, answer_type, candidates_of
 from retrieval.citations import cite
@@ -81,7 +82,9 @@ class ExtractiveAnswerer:
         self.question_penalty = question_penalty
         self.fragment_penalty = fragment_penalty
 
-    def answer(self, question: str, retrieved: Sequence[RetrievedChunk]) -> Answer:
+    def answer(
+        self, question: str, retrieved: Sequence[RetrievedChunk], as_of: datetime | None = None
+    ) -> Answer:
         """Answer ``question`` from ``retrieved`` (best first), or abstain honestly."""
         if not retrieved:
             return Answer(question, "No articles have been ingested here yet.", "empty")

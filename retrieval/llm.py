@@ -109,12 +109,18 @@ class LLMAnswerer:
         self.max_sources = max_sources
         self.min_support = min_support
 
-    def answer(self, question: str, retrieved: Sequence[RetrievedChunk]) -> Answer:
-        """Answer ``question`` from ``retrieved`` (best first) with verified citations."""
+    def answer(
+        self, question: str, retrieved: Sequence[RetrievedChunk], as_of: datetime | None = None
+    ) -> Answer:
+        """Answer ``question`` from ``retrieved`` (best first) with verified citations.
+
+        ``as_of`` is the moment of asking (now when ``None``): the model is told that date, so
+        "this week" means the week of the question.
+        """
         if not retrieved:
             return self.fallback.answer(question, retrieved)
         sources = self.fit_sources(question, retrieved[: self.max_sources])
-        messages = self.messages(question, sources)
+        messages = self.messages(question, sources, as_of)
         try:
             reply = self.model.invoke(messages)
         except Exception as exc:  # any provider failure must degrade, never crash the answer
@@ -146,7 +152,7 @@ class LLMAnswerer:
         return kept
 
     def messages(
-        self, question: str, sources: Sequence[RetrievedChunk]
+        self, question: str, sources: Sequence[RetrievedChunk], as_of: datetime | None = None
     ) -> list[SystemMessage | HumanMessage]:
         """The system and user messages: numbered sources inside the data delimiters, then the question."""
         blocks = "\n\n".join(_source_block(n, chunk) for n, chunk in enumerate(sources, start=1))
@@ -154,7 +160,7 @@ class LLMAnswerer:
             open=prompts.SOURCES_OPEN,
             sources=blocks,
             close=prompts.SOURCES_CLOSE,
-            asked=datetime.now(UTC).date().isoformat(),
+            asked=(as_of or datetime.now(UTC)).date().isoformat(),
             question=_DELIMITER.sub("", question),
         )
         system = prompts.SYSTEM_PROMPT.format(abstain=prompts.ABSTAIN_REPLY)

@@ -23,7 +23,9 @@ class InvalidQuestion(NewsdeskError):
 
 
 class Answerer(Protocol):
-    def answer(self, question: str, retrieved: list[RetrievedChunk]) -> Answer: ...
+    def answer(
+        self, question: str, retrieved: list[RetrievedChunk], as_of: datetime | None = None
+    ) -> Answer: ...
 
 
 class AskService:
@@ -57,7 +59,7 @@ class AskService:
         t0 = time.perf_counter()
         retrieved = self.retriever.search(question, namespace, k=k, as_of=as_of)
         t1 = time.perf_counter()
-        answer = self.answerer.answer(question, list(retrieved))
+        answer = self.answerer.answer(question, list(retrieved), as_of=as_of)
         t2 = time.perf_counter()
         timings = {"retrieve_ms": (t1 - t0) * 1000, "answer_ms": (t2 - t1) * 1000}
         log.info(

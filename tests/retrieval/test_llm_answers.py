@@ -164,3 +164,14 @@ def test_newsroom_uses_the_configured_chat_model(fake, tmp_path, embedder, monke
     assert answer.mode == "llm"
     assert "Kim" in answer.text
     assert any("Lavrov has met Kim" in c.quote for c in answer.citations)
+
+
+def test_the_model_is_told_the_moment_of_asking(fake):
+    fake.enqueue("Aino Varga met the fisheries envoy Tomas Reed in Port Ellery [1].")
+    fake.enqueue("Aino Varga met the fisheries envoy Tomas Reed in Port Ellery [1].")
+    llm = answerer(fake)
+    llm.answer("Who did Varga meet this week?", SOURCES, as_of=datetime(2031, 4, 5, 18, tzinfo=UTC))
+    llm.answer("Who did Varga meet this week?", SOURCES)
+    then, now = (r["messages"][1]["content"] for r in fake.requests)
+    assert "Question (asked 2031-04-05): Who did Varga meet this week?" in then
+    assert f"(asked {datetime.now(UTC).date().isoformat()})" in now
