@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,9 @@ from bot.settings import Settings
 from retrieval.embedder import MiniLMEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+# The team's read-only test data (the seed article, the dev set) sits beside the checkout;
+# NEWSDESK_SHARED_DIR points a checkout elsewhere at it.
+SHARED = Path(os.environ.get("NEWSDESK_SHARED_DIR") or ROOT.parent / "shared")
 SEEDS = SHARED / "seeds"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -39,5 +42,5 @@ def newsroom(
 @pytest.fixture(scope="session")
 def seed_dir() -> Path:
     if not SEEDS.is_dir():
-        pytest.skip("../shared/seeds is not present")
+        pytest.skip(f"{SEEDS} is not present (set NEWSDESK_SHARED_DIR)")
     return SEEDS
