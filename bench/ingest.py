@@ -104,7 +104,7 @@ class NewsdeskRun:
         _time_calls(self.ingestor, "_finish", self.parts, "waiting for writes")
         _time_calls(self.store, "stored_hashes", self.parts, "store lookups")
         _time_calls(self.store, "hashes_present", self.parts, "store lookups")
-        _time_calls(self.store, "write_article", self.parts, "writes")
+        _time_calls(self.store, "write_articles", self.parts, "writes")
 
     def ingest(self, articles: list[Any]) -> None:
         report = self.ingestor.ingest_items([("bench", a) for a in articles], "bench")

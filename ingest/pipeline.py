@@ -220,13 +220,12 @@ class Ingestor:
     def _store_group(
         self, namespace: str, todo: list[tuple[Article, list[Chunk], bool]], vectors: Vectors
     ) -> list[int]:
-        removed: list[int] = []
+        batch = []
         offset = 0
         for article, chunks, _ in todo:
-            part = vectors[offset : offset + len(chunks)]
+            batch.append((article, chunks, vectors[offset : offset + len(chunks)]))
             offset += len(chunks)
-            removed.append(self.store.write_article(namespace, article, chunks, part))
-        return removed
+        return self.store.write_articles(namespace, batch)
 
     @staticmethod
     def _finish(pending: _Pending | None, report: IngestReport, progress: Progress | None) -> None:

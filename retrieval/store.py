@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import chromadb
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
 
-from retrieval.embedder import Vectors
+from retrieval.embedder import DIMENSIONS, Vectors
 from retrieval.errors import InvalidNamespace, StoreLayoutError, StoreUnavailable
 from retrieval.models import Article, Chunk, RetrievedChunk
 
@@ -214,31 +215,49 @@ class ChromaStore:
     def write_article(
         self, namespace: str, article: Article, chunks: Sequence[Chunk], vectors: Vectors
     ) -> int:
-        """Store an article's chunks in one upsert, then drop chunks of its older versions.
+        """Store one article (see :meth:`write_articles`); returns the stale chunks removed."""
+        return self.write_articles(namespace, [(article, chunks, vectors)])[0]
+
+    def write_articles(
+        self, namespace: str, batch: Sequence[tuple[Article, Sequence[Chunk], Vectors]]
+    ) -> list[int]:
+        """Store articles' chunks in one upsert, then drop chunks of their older versions.
+
+        One upsert, one lookup and one generation bump for the whole batch: per-article calls
+        made Chroma's overhead a large share of ingest time. An interrupted batch leaves whole
+        articles or articles that :meth:`stored_hashes` reports :data:`INCOMPLETE`, which the next
+        ingest rewrites.
 
         Returns:
-            The number of stale chunks removed (0 for a new article).
+            For each article, the number of stale chunks removed (0 for a new article).
         """
+        if not batch:
+            return []
         col = self.collection(namespace, create=True)
         assert col is not None  # noqa: S101 -- create=True never returns None
         now = datetime.now(UTC).isoformat()
-        metas: list[Any] = [_chunk_metadata(article, chunk, len(chunks), now) for chunk in chunks]
-        self._call(
-            col.upsert,
-            ids=[c.id for c in chunks],
-            documents=[c.text for c in chunks],
-            embeddings=vectors,
-            metadatas=metas,
+        ids: list[str] = []
+        documents: list[str] = []
+        metas: list[Any] = []
+        for article, chunks, _ in batch:
+            ids.extend(c.id for c in chunks)
+            documents.extend(c.text for c in chunks)
+            metas.extend(_chunk_metadata(article, chunk, len(chunks), now) for chunk in chunks)
+        vectors = np.concatenate(
+            [np.asarray(v, dtype=np.float32).reshape(-1, DIMENSIONS) for _, _, v in batch]
         )
-        stale = self._call(
-            col.get,
-            where={"$and": [{"article_id": article.id}, {"content_hash": {"$ne": article.content_hash}}]},
-            include=[],
-        )["ids"]
+        self._call(col.upsert, ids=ids, documents=documents, embeddings=vectors, metadatas=metas)
+        current = {article.id: article.content_hash for article, _, _ in batch}
+        where = {"article_id": {"$in": list(current)}}
+        stale: dict[str, list[str]] = {}
+        for cid, _, meta in self._pages(col, where=where, documents=False):
+            article_id = str(meta.get("article_id"))
+            if meta.get("content_hash") != current.get(article_id):
+                stale.setdefault(article_id, []).append(cid)
         if stale:
-            self._call(col.delete, ids=stale)
+            self._call(col.delete, ids=[cid for found in stale.values() for cid in found])
         self._touch(col)
-        return len(stale)
+        return [len(stale.get(article.id, [])) for article, _, _ in batch]
 
     def delete_article(self, namespace: str, article_id: str) -> int:
         """Remove every chunk of an article; returns how many were removed."""

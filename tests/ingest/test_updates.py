@@ -8,6 +8,7 @@ import pytest
 
 from bot.newsroom import Newsroom
 from ingest.parsing import make_article
+from ingest.pipeline import _GROUP as GROUP
 from retrieval.errors import StoreUnavailable
 from retrieval.models import Article
 from retrieval.store import ChromaStore
@@ -86,29 +87,34 @@ def test_failed_stale_cleanup_is_repaired_by_the_next_run(
 def test_failure_mid_batch_leaves_no_half_written_article_and_a_rerun_completes(
     newsroom: Newsroom, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Two write groups: the store fails on the second, after the first was written.
+    total = GROUP + 4
     articles = [
-        _story(f"Story {n}.", title=f"Story number {n}", url=f"https://planet.example/{n}") for n in range(4)
+        _story(f"Story {n}.", title=f"Story number {n}", url=f"https://planet.example/{n}")
+        for n in range(total)
     ]
-    real_write = ChromaStore.write_article
-    writes: list[str] = []
+    real_write = ChromaStore.write_articles
+    writes: list[int] = []
 
-    def crash_on_third(self: ChromaStore, namespace: str, article: Article, *rest: Any) -> int:
-        writes.append(article.id)
-        if len(writes) == 3:
+    def fail_second_group(self: ChromaStore, namespace: str, batch: Any) -> list[int]:
+        writes.append(len(batch))
+        if len(writes) == 2:
             raise StoreUnavailable("injected failure")
-        return real_write(self, namespace, article, *rest)
+        return real_write(self, namespace, batch)
 
-    monkeypatch.setattr(ChromaStore, "write_article", crash_on_third)
+    monkeypatch.setattr(ChromaStore, "write_articles", fail_second_group)
     with pytest.raises(StoreUnavailable):
         newsroom.ingestor.ingest_items([(a.id, a) for a in articles])
-    monkeypatch.setattr(ChromaStore, "write_article", real_write)
+    monkeypatch.setattr(ChromaStore, "write_articles", real_write)
+    assert writes == [GROUP, total - GROUP]
     for summary in newsroom.store.articles("default"):  # every stored article is whole
         chunks = [m for _, _, m in newsroom.store.iter_chunks("default") if m["article_id"] == summary.id]
         assert len(chunks) == summary.chunks
-    assert len(newsroom.store.articles("default")) == 2
+    assert len(newsroom.store.articles("default")) == GROUP
     report = newsroom.ingestor.ingest_items([(a.id, a) for a in articles])
-    assert (report.articles_added, report.articles_skipped) == (2, 2)
-    assert len(newsroom.store.articles("default")) == 4
+    assert (report.articles_added, report.articles_skipped) == (total - GROUP, GROUP)
+    assert len(newsroom.store.articles("default")) == total
+    assert newsroom.store.count("default") == sum(len(newsroom.ingestor.chunk(a)) for a in articles)
 
 
 def test_article_missing_chunks_is_rewritten_not_skipped(newsroom: Newsroom) -> None:
