@@ -39,8 +39,6 @@ class Embedder(Protocol):
 
     def embed(self, texts: Sequence[str]) -> Vectors: ...
 
-    def count_wordpieces(self, text: str) -> int: ...
-
 
 def _model_path() -> Path:
     override = os.environ.get("NEWSDESK_EMBEDDING_MODEL_PATH")
