@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from itertools import pairwise
 
 from retrieval.models import Article, Chunk
@@ -17,7 +16,6 @@ def chunk_article(
     article: Article,
     max_tokens: int = DEFAULT_MAX_TOKENS,
     overlap_tokens: int = DEFAULT_OVERLAP_TOKENS,
-    fits: Callable[[str], bool] | None = None,
 ) -> list[Chunk]:
     """Chunk an article's body.
 
@@ -25,8 +23,6 @@ def chunk_article(
         article: The article; chunk offsets index into ``article.body``.
         max_tokens: Most tiktoken (cl100k) tokens per chunk.
         overlap_tokens: Trailing sentences of a chunk, up to this many tokens, start the next one.
-        fits: A second budget, such as the embedder's WordPiece limit: a chunk grows only while
-            ``fits(text)`` holds (a single sentence is kept even if it does not).
 
     Returns:
         Chunks in order, each with ``article.body[c.start:c.end] == c.text``.
@@ -37,10 +33,8 @@ def chunk_article(
     current: list[tuple[int, int, int]] = []  # (start, end, tokens)
     used = 0
     for piece in pieces:
-        _, end, tokens = piece
-        if current and (
-            used + tokens > max_tokens or (fits is not None and not fits(body[current[0][0] : end]))
-        ):
+        tokens = piece[2]
+        if current and used + tokens > max_tokens:
             chunks.append((current[0][0], current[-1][1]))
             carry: list[tuple[int, int, int]] = []
             carried = 0
@@ -50,8 +44,6 @@ def chunk_article(
                 carry.insert(0, prev)
                 carried += prev[2]
             current, used = carry, carried
-            if current and fits is not None and not fits(body[current[0][0] : end]):
-                current, used = [], 0
         current.append(piece)
         used += tokens
     if current:

@@ -46,12 +46,6 @@ def test_one_enormous_line_is_cut_into_bounded_chunks():
     assert "".join(c.text for c in chunks) == "x" * 50_000
 
 
-def test_second_budget_limits_chunk_size():
-    body = " ".join(f"Word{i} goes here." for i in range(300))
-    chunks = chunk_article(make_article("T", body), max_tokens=1000, fits=lambda text: len(text) <= 200)
-    assert all(len(c.text) <= 200 for c in chunks)
-
-
 def test_chunk_ids_are_deterministic_and_change_with_content():
     a = chunk_article(make_article("T", "One sentence here. Another one."))
     b = chunk_article(make_article("T", "One sentence here. Another one."))
