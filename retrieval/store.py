@@ -138,6 +138,7 @@ class ChromaStore:
         self._client = client
         self._embedder_name = embedder_name
         self.label = label
+        self._max_batch: int | None = None
 
     def collection(self, namespace: str, *, create: bool = False) -> Collection | None:
         """The namespace's collection, or ``None`` when it has none and ``create`` is false."""
@@ -223,10 +224,10 @@ class ChromaStore:
     ) -> list[int]:
         """Store articles' chunks in one upsert, then drop chunks of their older versions.
 
-        One upsert, one lookup and one generation bump for the whole batch: per-article calls
-        made Chroma's overhead a large share of ingest time. An interrupted batch leaves whole
-        articles or articles that :meth:`stored_hashes` reports :data:`INCOMPLETE`, which the next
-        ingest rewrites.
+        One upsert (more only past Chroma's batch limit, never splitting an article), one lookup
+        and one generation bump for the whole batch: per-article calls made Chroma's overhead a
+        large share of ingest time. An interrupted batch leaves whole articles or articles that
+        :meth:`stored_hashes` reports :data:`INCOMPLETE`, which the next ingest rewrites.
 
         Returns:
             For each article, the number of stale chunks removed (0 for a new article).
@@ -236,17 +237,18 @@ class ChromaStore:
         col = self.collection(namespace, create=True)
         assert col is not None  # noqa: S101 -- create=True never returns None
         now = datetime.now(UTC).isoformat()
-        ids: list[str] = []
-        documents: list[str] = []
-        metas: list[Any] = []
-        for article, chunks, _ in batch:
-            ids.extend(c.id for c in chunks)
-            documents.extend(c.text for c in chunks)
-            metas.extend(_chunk_metadata(article, chunk, len(chunks), now) for chunk in chunks)
-        vectors = np.concatenate(
-            [np.asarray(v, dtype=np.float32).reshape(-1, DIMENSIONS) for _, _, v in batch]
-        )
-        self._call(col.upsert, ids=ids, documents=documents, embeddings=vectors, metadatas=metas)
+        for run in _runs(batch, self._batch_limit()):
+            ids: list[str] = []
+            documents: list[str] = []
+            metas: list[Any] = []
+            for article, chunks, _ in run:
+                ids.extend(c.id for c in chunks)
+                documents.extend(c.text for c in chunks)
+                metas.extend(_chunk_metadata(article, chunk, len(chunks), now) for chunk in chunks)
+            vectors = np.concatenate(
+                [np.asarray(v, dtype=np.float32).reshape(-1, DIMENSIONS) for _, _, v in run]
+            )
+            self._call(col.upsert, ids=ids, documents=documents, embeddings=vectors, metadatas=metas)
         current = {article.id: article.content_hash for article, _, _ in batch}
         where = {"article_id": {"$in": list(current)}}
         stale: dict[str, list[str]] = {}
@@ -254,10 +256,18 @@ class ChromaStore:
             article_id = str(meta.get("article_id"))
             if meta.get("content_hash") != current.get(article_id):
                 stale.setdefault(article_id, []).append(cid)
-        if stale:
-            self._call(col.delete, ids=[cid for found in stale.values() for cid in found])
+        gone = [cid for found in stale.values() for cid in found]
+        limit = self._batch_limit()
+        for lo in range(0, len(gone), limit):
+            self._call(col.delete, ids=gone[lo : lo + limit])
         self._touch(col)
         return [len(stale.get(article.id, [])) for article, _, _ in batch]
+
+    def _batch_limit(self) -> int:
+        """Most records Chroma takes in one call (asked once)."""
+        if self._max_batch is None:
+            self._max_batch = int(self._call(self._client.get_max_batch_size))
+        return self._max_batch
 
     def delete_article(self, namespace: str, article_id: str) -> int:
         """Remove every chunk of an article; returns how many were removed."""
@@ -415,6 +425,22 @@ class ChromaStore:
     def _unavailable(self, exc: BaseException) -> StoreUnavailable:
         log.warning("store error at %s: %s", self.label, exc)
         return StoreUnavailable(f"the news store is unreachable ({self.label})")
+
+
+def _runs(
+    batch: Sequence[tuple[Article, Sequence[Chunk], Vectors]], limit: int
+) -> Iterator[list[tuple[Article, Sequence[Chunk], Vectors]]]:
+    """Consecutive articles of ``batch`` whose chunks fit in ``limit`` records (one article at least)."""
+    run: list[tuple[Article, Sequence[Chunk], Vectors]] = []
+    size = 0
+    for item in batch:
+        if run and size + len(item[1]) > limit:
+            yield run
+            run, size = [], 0
+        run.append(item)
+        size += len(item[1])
+    if run:
+        yield run
 
 
 def _is_missing(exc: BaseException) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from chromadb.api.models.Collection import Collection
 
 from bot.newsroom import Newsroom
 from ingest.parsing import make_article
@@ -128,3 +129,26 @@ def test_article_missing_chunks_is_rewritten_not_skipped(newsroom: Newsroom) -> 
     report = newsroom.ingestor.ingest_items([("a", article)])
     assert report.articles_updated == 1
     assert len(col.get(where={"article_id": article.id}, include=[])["ids"]) == len(ids)
+
+
+def test_a_group_larger_than_chromas_batch_limit_is_written_in_whole_articles(
+    newsroom: Newsroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    articles = [
+        _story(f"Story {n}.", title=f"Story number {n}", url=f"https://planet.example/{n}") for n in range(5)
+    ]
+    sizes = [len(newsroom.ingestor.chunk(a)) for a in articles]
+    assert min(sizes) > 1
+    newsroom.store._max_batch = max(sizes) + 1  # room for one article per upsert, not two
+    upserts: list[int] = []
+    real_upsert = Collection.upsert
+
+    def counting_upsert(self: Collection, **kwargs: Any) -> None:
+        upserts.append(len(kwargs["ids"]))
+        real_upsert(self, **kwargs)
+
+    monkeypatch.setattr(Collection, "upsert", counting_upsert)
+    report = newsroom.ingestor.ingest_items([(a.id, a) for a in articles])
+    assert report.articles_added == len(articles)
+    assert upserts == sizes  # each upsert within the limit, no article split across two
+    assert newsroom.store.count("default") == sum(sizes)
