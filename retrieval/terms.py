@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
@@ -70,8 +71,14 @@ IRREGULAR = {
 }
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def stem(word: str) -> str:
-    """A light stemmer for matching question and article words."""
+    """A light stemmer for matching question and article words.
+
+    Memoised: news text repeats its words, and stemming was most of the time it took to build
+    the lexical index from the store (the first question of a process, or after another one
+    ingested).
+    """
     w = word.lower().replace("’", "'")
     if w.endswith("'s"):
         w = w[:-2]
