@@ -19,7 +19,6 @@ from ingest.subscriptions import FeedRegistry
 from retrieval.embedder import MiniLMEmbedder
 from retrieval.errors import ArticleNotFound
 from retrieval.extractive import ExtractiveAnswerer
-from retrieval.llm import LLMAnswerer, chat_model_from_spec
 from retrieval.models import Answer
 from retrieval.search import Retriever
 from retrieval.service import Answerer, AskService
@@ -32,6 +31,9 @@ def answerer_for(settings: Settings) -> Answerer:
     """Extractive answers, or a chat model's answers (citations checked) when one is configured."""
     if not settings.chat_model:
         return ExtractiveAnswerer()
+    # Imported here: LangChain's chat-model machinery adds half a second to every command.
+    from retrieval.llm import LLMAnswerer, chat_model_from_spec
+
     key = settings.chat_api_key.get_secret_value() if settings.chat_api_key else None
     model = chat_model_from_spec(
         settings.chat_model,
