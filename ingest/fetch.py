@@ -18,6 +18,7 @@ import asyncio
 import ipaddress
 import logging
 import socket
+import ssl
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,11 +165,20 @@ class Fetcher:
     Args:
         limits: Size, time and redirect caps, and whether private addresses are allowed.
         user_agent: Sent with every request.
+        tls: Certificate verification for https (the system's trusted CAs when omitted). The
+            certificate is always checked against the URL's host name, also when the connection
+            goes to a pinned address.
     """
 
-    def __init__(self, limits: FetchLimits | None = None, user_agent: str = USER_AGENT) -> None:
+    def __init__(
+        self,
+        limits: FetchLimits | None = None,
+        user_agent: str = USER_AGENT,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.limits = limits or FetchLimits()
         self.user_agent = user_agent
+        self.tls = tls
 
     def fetch_sync(self, url: str) -> Fetched:
         """:meth:`fetch` for synchronous callers (not from a running event loop's thread)."""
@@ -190,7 +200,9 @@ class Fetcher:
 
     async def _fetch(self, url: str) -> Fetched:
         resolver = PinnedResolver()
-        connector = aiohttp.TCPConnector(resolver=resolver, use_dns_cache=False, limit=2)
+        connector = aiohttp.TCPConnector(
+            resolver=resolver, use_dns_cache=False, limit=2, ssl=self.tls if self.tls else True
+        )
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.limits.timeout)
         headers = {"User-Agent": self.user_agent, "Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
         async with aiohttp.ClientSession(
@@ -269,6 +281,10 @@ class Fetcher:
 
 
 def _describe(exc: aiohttp.ClientError) -> str:
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return f"the TLS certificate of {exc.host} could not be verified"
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return f"the TLS connection to {exc.host} failed"
     if isinstance(exc, aiohttp.ClientConnectorError):
         return f"cannot connect to {exc.host}:{exc.port}"
     if isinstance(exc, aiohttp.ClientPayloadError):
