@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib.util
 import logging
@@ -73,6 +74,7 @@ class NewsdeskBot(commands.Bot):
         self.newsroom = newsroom
         self.cooldown = Cooldown(settings.ask_cooldown_seconds)
         self.tree.error(self.on_app_command_error)
+        self._warming: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
         for name in cog_modules():
@@ -95,6 +97,17 @@ class NewsdeskBot(commands.Bot):
     async def on_ready(self) -> None:
         user_id = self.user.id if self.user else None
         log.info("connected as %s (id %s) to %d guilds", self.user, user_id, len(self.guilds))
+        if self._warming is None or self._warming.done():
+            self._warming = asyncio.create_task(self._warm([str(g.id) for g in self.guilds]))
+
+    async def _warm(self, namespaces: list[str]) -> None:
+        """Build the servers' search indexes in the background, so no first question waits."""
+        try:
+            warmed = await self.newsroom.warm(namespaces)
+        except Exception as exc:  # e.g. the store is down: questions will say so themselves
+            log.warning("could not prepare the search indexes: %s", exc)
+            return
+        log.info("search indexes ready for %d servers", len(warmed))
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: mentions and replies are handled by the ask cog's listener."""

@@ -456,3 +456,27 @@ async def test_a_failed_mention_answer_is_one_line_or_an_apology(
     await fake.say(guild, fake.user("reader"), f"<@{fake.bot.id}> who won?")
     (reply,) = await fake.wait_for(lambda: fake.requests_to("POST", f"/channels/{guild.channel_id}/messages"))
     assert reply.payload["content"] == shown
+
+
+async def test_search_indexes_are_built_at_start_so_the_first_question_does_not_wait(
+    fake: FakeDiscord, start_bot, newsroom, monkeypatch
+):
+    guild = fake.add_guild("Halden")
+    empty = fake.add_guild("Lindmoor")  # nothing ingested: nothing to build
+    ingest_article(newsroom, guild, "vance-lighthouse-guild.txt")
+    harness: Harness = await start_bot()
+    assert harness.bot._warming is not None
+    await asyncio.wait_for(harness.bot._warming, timeout=30)
+    assert harness.bot._warming.result() is None
+
+    reads: list[int] = []
+    real_get_chunks = newsroom.store.get_chunks
+    monkeypatch.setattr(
+        newsroom.store, "get_chunks", lambda ns, ids: reads.append(len(ids)) or real_get_chunks(ns, ids)
+    )
+    requests = await harness.command(
+        "ask", {"question": "Who did Admiral Vance meet?"}, guild=guild, user=fake.user("reader")
+    )
+    assert "[1]" in followup_texts(requests)[0]
+    assert reads == []  # answered from the index built at start, not by reading the store
+    assert str(empty.id) not in newsroom.store.namespaces()
