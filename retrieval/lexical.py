@@ -80,7 +80,12 @@ class LexicalIndex:
         self._lock = threading.Lock()
 
     def search(
-        self, question: str, namespace: str, k: int, max_ts: int | None = None
+        self,
+        question: str,
+        namespace: str,
+        k: int,
+        max_ts: int | None = None,
+        min_ts: int | None = None,
     ) -> list[RetrievedChunk]:
         """The ``k`` best chunks by BM25, best first.
 
@@ -90,6 +95,8 @@ class LexicalIndex:
             k: How many to return.
             max_ts: Only chunks of articles published at or before this Unix time (undated
                 articles, stored with 0, always qualify).
+            min_ts: Only chunks of articles published at or after this Unix time (undated
+                articles never qualify).
         """
         snap = self.snapshot(namespace)
         if snap.bm25 is None or not snap.ids:
@@ -99,12 +106,18 @@ class LexicalIndex:
         if not query:
             return []
         scores = snap.bm25.get_scores(query)
-        if max_ts is not None:
-            scores = np.where(snap.published_ts <= max_ts, scores, 0.0)
+        allowed = _published_between(snap, min_ts, max_ts)
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
         return _top(snap, scores, k, floor=0.0)
 
     def nearest(
-        self, vector: Sequence[float], namespace: str, k: int, max_ts: int | None = None
+        self,
+        vector: Sequence[float],
+        namespace: str,
+        k: int,
+        max_ts: int | None = None,
+        min_ts: int | None = None,
     ) -> list[RetrievedChunk] | None:
         """The ``k`` chunks most similar to ``vector`` (cosine), exactly, best first.
 
@@ -118,8 +131,9 @@ class LexicalIndex:
         # einsum, not ``@``: a BLAS matrix-vector product wakes OpenBLAS's thread pool, which
         # fights ONNX Runtime for the two cores (ask p95 136 ms with it, 41 ms without, at load ~6).
         scores = np.einsum("ij,j->i", snap.vectors, query)
-        if max_ts is not None:
-            scores = np.where(snap.published_ts <= max_ts, scores, -np.inf)
+        allowed = _published_between(snap, min_ts, max_ts)
+        if allowed is not None:
+            scores = np.where(allowed, scores, -np.inf)
         return _top(snap, scores, k, floor=-np.inf)
 
     def snapshot(self, namespace: str) -> _Snapshot:
@@ -177,6 +191,20 @@ class LexicalIndex:
             (time.perf_counter() - t0) * 1000,
         )
         return snap
+
+
+def _published_between(
+    snap: _Snapshot, min_ts: int | None, max_ts: int | None
+) -> npt.NDArray[np.bool_] | None:
+    """Which chunks' articles were published in ``[min_ts, max_ts]`` (``None``: no bound at all)."""
+    if min_ts is None and max_ts is None:
+        return None
+    allowed = np.ones(len(snap.ids), dtype=bool)
+    if max_ts is not None:
+        allowed &= snap.published_ts <= max_ts
+    if min_ts is not None:
+        allowed &= snap.published_ts >= max(min_ts, 1)  # 0 marks an undated article
+    return allowed
 
 
 def _top(snap: _Snapshot, scores: npt.NDArray[Any], k: int, floor: float) -> list[RetrievedChunk]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from retrieval.embedder import Embedder
 from retrieval.lexical import LexicalIndex
 from retrieval.models import RetrievedChunk
 from retrieval.store import ChromaStore
 from retrieval.terms import terms
+from retrieval.timeframe import Window
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +70,12 @@ class Retriever:
         self.duplicate_overlap = duplicate_overlap
 
     def search(
-        self, question: str, namespace: str, k: int = 10, as_of: datetime | None = None
+        self,
+        question: str,
+        namespace: str,
+        k: int = 10,
+        as_of: datetime | None = None,
+        window: Window | None = None,
     ) -> list[RetrievedChunk]:
         """The ``k`` best chunks for ``question``, best first.
 
@@ -78,15 +85,23 @@ class Retriever:
             k: How many chunks to return.
             as_of: The moment of asking (now when ``None``): later articles are not returned and
                 articles of the days before it rank a little higher.
+            window: Only articles published in this period (see :mod:`retrieval.timeframe`).
         """
         moment = as_of or datetime.now(UTC)
         max_ts = int(moment.timestamp())
+        min_ts = None
+        if window is not None:
+            max_ts = min(max_ts, int(window.end.timestamp()) - 1)
+            min_ts = int(window.start.timestamp())
         pool = max(self.pool, k)
         vector = self._embedder.embed([question])[0]
-        dense = self.lexical.nearest(vector, namespace, pool, max_ts=max_ts)
+        dense = self.lexical.nearest(vector, namespace, pool, max_ts=max_ts, min_ts=min_ts)
         if dense is None:
-            dense = self._store.query(namespace, vector, pool, where={"published_ts": {"$lte": max_ts}})
-        lexical = self.lexical.search(question, namespace, pool, max_ts=max_ts)
+            where: dict[str, Any] = {"published_ts": {"$lte": max_ts}}
+            if min_ts is not None:
+                where = {"$and": [where, {"published_ts": {"$gte": max(min_ts, 1)}}]}
+            dense = self._store.query(namespace, vector, pool, where=where)
+        lexical = self.lexical.search(question, namespace, pool, max_ts=max_ts, min_ts=min_ts)
         fused: dict[str, float] = {}
         chunks: dict[str, RetrievedChunk] = {}
         for weight, ranking in ((self.dense_weight, dense), (1.0, lexical)):

@@ -12,6 +12,7 @@ from retrieval.errors import NewsdeskError
 from retrieval.extractive import ExtractiveAnswerer
 from retrieval.models import Answer, RetrievedChunk
 from retrieval.search import Retriever
+from retrieval.timeframe import time_window
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,9 @@ class AskService:
             namespace: Whose articles (a guild id, or ``default`` for the terminal).
             k: How many chunks to retrieve.
             as_of: The moment of asking (now when ``None``); later articles are not used.
+
+        A question naming a period ("in March 2024", "last month") is answered from articles
+        published in it; when none of them match, from all, with a notice saying so.
         """
         question = " ".join(question.split())
         if not question:
@@ -57,10 +61,18 @@ class AskService:
         if len(question) > MAX_QUESTION_CHARS:
             raise InvalidQuestion(f"the question is too long (over {MAX_QUESTION_CHARS} characters)")
         t0 = time.perf_counter()
-        retrieved = self.retriever.search(question, namespace, k=k, as_of=as_of)
+        window = time_window(question, as_of)
+        retrieved = self.retriever.search(question, namespace, k=k, as_of=as_of, window=window)
+        notice = None
+        if window is not None and not retrieved:
+            retrieved = self.retriever.search(question, namespace, k=k, as_of=as_of)
+            if retrieved:
+                notice = f"Nothing published {window.phrase} matched; these sources are from other dates."
         t1 = time.perf_counter()
         answer = self.answerer.answer(question, list(retrieved), as_of=as_of)
         t2 = time.perf_counter()
+        if notice:
+            answer = replace(answer, notice=f"{notice} {answer.notice}" if answer.notice else notice)
         timings = {"retrieve_ms": (t1 - t0) * 1000, "answer_ms": (t2 - t1) * 1000}
         log.info(
             "ask namespace=%s k=%d mode=%s retrieved=%d retrieve_ms=%.1f answer_ms=%.1f",
