@@ -54,6 +54,7 @@ class _Snapshot:
     entries: dict[str, _Entry] = field(default_factory=dict)
     ids: list[str] = field(default_factory=list)
     published_ts: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    sources: npt.NDArray[np.object_] = field(default_factory=lambda: np.zeros(0, dtype=object))
     bm25: bm25s.BM25 | None = None
     vectors: npt.NDArray[np.float32] | None = None  # rows L2-normalised, aligned with ids
 
@@ -86,6 +87,7 @@ class LexicalIndex:
         k: int,
         max_ts: int | None = None,
         min_ts: int | None = None,
+        source: str | None = None,
     ) -> list[RetrievedChunk]:
         """The ``k`` best chunks by BM25, best first.
 
@@ -97,6 +99,7 @@ class LexicalIndex:
                 articles, stored with 0, always qualify).
             min_ts: Only chunks of articles published at or after this Unix time (undated
                 articles never qualify).
+            source: Only chunks of articles from this outlet.
         """
         snap = self.snapshot(namespace)
         if snap.bm25 is None or not snap.ids:
@@ -106,7 +109,7 @@ class LexicalIndex:
         if not query:
             return []
         scores = snap.bm25.get_scores(query)
-        allowed = _published_between(snap, min_ts, max_ts)
+        allowed = _allowed(snap, min_ts, max_ts, source)
         if allowed is not None:
             scores = np.where(allowed, scores, 0.0)
         return _top(snap, scores, k, floor=0.0)
@@ -118,6 +121,7 @@ class LexicalIndex:
         k: int,
         max_ts: int | None = None,
         min_ts: int | None = None,
+        source: str | None = None,
     ) -> list[RetrievedChunk] | None:
         """The ``k`` chunks most similar to ``vector`` (cosine), exactly, best first.
 
@@ -131,10 +135,14 @@ class LexicalIndex:
         # einsum, not ``@``: a BLAS matrix-vector product wakes OpenBLAS's thread pool, which
         # fights ONNX Runtime for the two cores (ask p95 136 ms with it, 41 ms without, at load ~6).
         scores = np.einsum("ij,j->i", snap.vectors, query)
-        allowed = _published_between(snap, min_ts, max_ts)
+        allowed = _allowed(snap, min_ts, max_ts, source)
         if allowed is not None:
             scores = np.where(allowed, scores, -np.inf)
         return _top(snap, scores, k, floor=-np.inf)
+
+    def outlets(self, namespace: str) -> set[str]:
+        """The outlets (``source`` values) of the namespace's articles."""
+        return {str(s) for s in set(self.snapshot(namespace).sources.tolist()) if s}
 
     def snapshot(self, namespace: str) -> _Snapshot:
         """The namespace's index, brought up to date with the store first if it changed."""
@@ -174,6 +182,7 @@ class LexicalIndex:
         snap.published_ts = np.array(
             [int(entries[c].meta.get("published_ts", 0) or 0) for c in order], dtype=np.int64
         )
+        snap.sources = np.array([str(entries[c].meta.get("source") or "") for c in order], dtype=object)
         if order and all(entries[c].vector is not None for c in order):
             matrix = np.stack([entries[c].vector for c in order])  # type: ignore[misc]
             norms = np.linalg.norm(matrix, axis=1, keepdims=True)
@@ -193,13 +202,15 @@ class LexicalIndex:
         return snap
 
 
-def _published_between(
-    snap: _Snapshot, min_ts: int | None, max_ts: int | None
+def _allowed(
+    snap: _Snapshot, min_ts: int | None, max_ts: int | None, source: str | None
 ) -> npt.NDArray[np.bool_] | None:
-    """Which chunks' articles were published in ``[min_ts, max_ts]`` (``None``: no bound at all)."""
-    if min_ts is None and max_ts is None:
+    """Which chunks' articles were published in ``[min_ts, max_ts]`` by ``source`` (``None``: all)."""
+    if min_ts is None and max_ts is None and source is None:
         return None
     allowed = np.ones(len(snap.ids), dtype=bool)
+    if source is not None:
+        allowed &= snap.sources == source
     if max_ts is not None:
         allowed &= snap.published_ts <= max_ts
     if min_ts is not None:

@@ -76,6 +76,7 @@ class Retriever:
         k: int = 10,
         as_of: datetime | None = None,
         window: Window | None = None,
+        source: str | None = None,
     ) -> list[RetrievedChunk]:
         """The ``k`` best chunks for ``question``, best first.
 
@@ -86,6 +87,7 @@ class Retriever:
             as_of: The moment of asking (now when ``None``): later articles are not returned and
                 articles of the days before it rank a little higher.
             window: Only articles published in this period (see :mod:`retrieval.timeframe`).
+            source: Only articles from this outlet (see :mod:`retrieval.outlets`).
         """
         moment = as_of or datetime.now(UTC)
         max_ts = int(moment.timestamp())
@@ -95,13 +97,16 @@ class Retriever:
             min_ts = int(window.start.timestamp())
         pool = max(self.pool, k)
         vector = self._embedder.embed([question])[0]
-        dense = self.lexical.nearest(vector, namespace, pool, max_ts=max_ts, min_ts=min_ts)
+        dense = self.lexical.nearest(vector, namespace, pool, max_ts=max_ts, min_ts=min_ts, source=source)
         if dense is None:
-            where: dict[str, Any] = {"published_ts": {"$lte": max_ts}}
+            clauses: list[dict[str, Any]] = [{"published_ts": {"$lte": max_ts}}]
             if min_ts is not None:
-                where = {"$and": [where, {"published_ts": {"$gte": max(min_ts, 1)}}]}
+                clauses.append({"published_ts": {"$gte": max(min_ts, 1)}})
+            if source is not None:
+                clauses.append({"source": source})
+            where = clauses[0] if len(clauses) == 1 else {"$and": clauses}
             dense = self._store.query(namespace, vector, pool, where=where)
-        lexical = self.lexical.search(question, namespace, pool, max_ts=max_ts, min_ts=min_ts)
+        lexical = self.lexical.search(question, namespace, pool, max_ts=max_ts, min_ts=min_ts, source=source)
         fused: dict[str, float] = {}
         chunks: dict[str, RetrievedChunk] = {}
         for weight, ranking in ((self.dense_weight, dense), (1.0, lexical)):

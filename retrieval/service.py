@@ -11,6 +11,7 @@ from typing import Protocol
 from retrieval.errors import NewsdeskError
 from retrieval.extractive import ExtractiveAnswerer
 from retrieval.models import Answer, RetrievedChunk
+from retrieval.outlets import outlet_named
 from retrieval.search import Retriever
 from retrieval.timeframe import time_window
 
@@ -52,8 +53,9 @@ class AskService:
             k: How many chunks to retrieve.
             as_of: The moment of asking (now when ``None``); later articles are not used.
 
-        A question naming a period ("in March 2024", "last month") is answered from articles
-        published in it; when none of them match, from all, with a notice saying so.
+        A question naming a period ("in March 2024", "last month") or an outlet ("according to
+        the Courier") is answered from the articles published in it or by it; when there are
+        none, from all, with a notice saying so.
         """
         question = " ".join(question.split())
         if not question:
@@ -62,12 +64,17 @@ class AskService:
             raise InvalidQuestion(f"the question is too long (over {MAX_QUESTION_CHARS} characters)")
         t0 = time.perf_counter()
         window = time_window(question, as_of)
-        retrieved = self.retriever.search(question, namespace, k=k, as_of=as_of, window=window)
+        outlet = outlet_named(question, self.retriever.lexical.outlets(namespace))
+        retrieved = self.retriever.search(question, namespace, k=k, as_of=as_of, window=window, source=outlet)
         notice = None
-        if window is not None and not retrieved:
+        if (window or outlet) and not retrieved:
             retrieved = self.retriever.search(question, namespace, k=k, as_of=as_of)
             if retrieved:
-                notice = f"Nothing published {window.phrase} matched; these sources are from other dates."
+                limits = [f"from {outlet}"] if outlet else []
+                limits += [f"published {window.phrase}"] if window else []
+                notice = f"Nothing {' '.join(limits)} matched; these sources are from other " + (
+                    "outlets and dates." if outlet and window else "outlets." if outlet else "dates."
+                )
         t1 = time.perf_counter()
         answer = self.answerer.answer(question, list(retrieved), as_of=as_of)
         t2 = time.perf_counter()
