@@ -55,6 +55,7 @@ class _Snapshot:
     ids: list[str] = field(default_factory=list)
     published_ts: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     sources: npt.NDArray[np.object_] = field(default_factory=lambda: np.zeros(0, dtype=object))
+    outlets: frozenset[str] = frozenset()
     bm25: bm25s.BM25 | None = None
     vectors: npt.NDArray[np.float32] | None = None  # rows L2-normalised, aligned with ids
 
@@ -140,9 +141,9 @@ class LexicalIndex:
             scores = np.where(allowed, scores, -np.inf)
         return _top(snap, scores, k, floor=-np.inf)
 
-    def outlets(self, namespace: str) -> set[str]:
+    def outlets(self, namespace: str) -> frozenset[str]:
         """The outlets (``source`` values) of the namespace's articles."""
-        return {str(s) for s in set(self.snapshot(namespace).sources.tolist()) if s}
+        return self.snapshot(namespace).outlets
 
     def snapshot(self, namespace: str) -> _Snapshot:
         """The namespace's index, brought up to date with the store first if it changed."""
@@ -183,6 +184,7 @@ class LexicalIndex:
             [int(entries[c].meta.get("published_ts", 0) or 0) for c in order], dtype=np.int64
         )
         snap.sources = np.array([str(entries[c].meta.get("source") or "") for c in order], dtype=object)
+        snap.outlets = frozenset(s for s in snap.sources.tolist() if s)
         if order and all(entries[c].vector is not None for c in order):
             matrix = np.stack([entries[c].vector for c in order])  # type: ignore[misc]
             norms = np.linalg.norm(matrix, axis=1, keepdims=True)
