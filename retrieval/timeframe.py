@@ -16,9 +16,15 @@ _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _UNITS = {"day": 1, "week": 7, "month": 31, "year": 366}
+# Reporting on a month or a year goes on after it ends (follow-ups, monthly and annual reviews):
+# a window for a named month or year stays open this much longer.
+MONTH_LAG = timedelta(days=14)
+YEAR_LAG = timedelta(days=62)
 
 _MONTH_YEAR = re.compile(rf"\b(?:in|during|since|from|of)\s+({_MONTH})\.?,?\s+((?:19|20)\d\d)\b", re.I)
-_MONTH_ONLY = re.compile(rf"\b(?:in|during|since)\s+({_MONTH})\b(?!\s*\d)", re.I)
+# Without a year, only a capitalised month counts: "in march" or "in may" is too often not a date.
+_MONTH_CAP = "|".join(sorted((m.capitalize() for m in _MONTHS), key=len, reverse=True))
+_MONTH_ONLY = re.compile(rf"\b(?:[Ii]n|[Dd]uring|[Ss]ince)\s+({_MONTH_CAP})\b(?!\s*\d)")
 _YEAR = re.compile(r"\b(in|during|since)\s+((?:19|20)\d\d)\b(?!\s*[-/])", re.I)
 _PAST = re.compile(
     r"\b(?:in|over|during)\s+the\s+(?:past|last)\s+(\d{1,3})\s+(day|week|month|year)s?\b", re.I
@@ -60,7 +66,7 @@ def time_window(question: str, as_of: datetime | None = None) -> Window | None:
         start = datetime(int(m.group(2)), 1, 1, tzinfo=UTC)
         if m.group(1).lower() == "since":
             return _since(start, now, m)
-        return Window(start, datetime(start.year + 1, 1, 1, tzinfo=UTC), m.group(0))
+        return Window(start, datetime(start.year + 1, 1, 1, tzinfo=UTC) + YEAR_LAG, m.group(0))
     if m := _PAST.search(question):
         days = int(m.group(1)) * _UNITS[m.group(2).lower()]
         return Window(now - timedelta(days=days), now, m.group(0))
@@ -71,7 +77,7 @@ def time_window(question: str, as_of: datetime | None = None) -> Window | None:
 
 def _month(start: datetime, m: re.Match[str]) -> Window:
     end = datetime(start.year + start.month // 12, start.month % 12 + 1, 1, tzinfo=UTC)
-    return Window(start, end, m.group(0))
+    return Window(start, end + MONTH_LAG, m.group(0))
 
 
 def _since(start: datetime, now: datetime, m: re.Match[str]) -> Window:
@@ -92,10 +98,10 @@ def _relative(words: list[str], now: datetime, phrase: str) -> Window:
         if which == "past":
             return Window(now - timedelta(days=31), now, phrase)
         previous = (first - timedelta(days=1)).replace(day=1)
-        return Window(previous, first, phrase)
+        return Window(previous, first + MONTH_LAG, phrase)
     first = day.replace(month=1, day=1)
     if which == "this":
         return Window(first, now, phrase)
     if which == "past":
         return Window(now - timedelta(days=366), now, phrase)
-    return Window(first.replace(year=first.year - 1), first, phrase)
+    return Window(first.replace(year=first.year - 1), first + YEAR_LAG, phrase)

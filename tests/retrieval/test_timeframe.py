@@ -20,17 +20,18 @@ ASKED = datetime(2024, 5, 17, 12, tzinfo=UTC)
 @pytest.mark.parametrize(
     ("question", "start", "end"),
     [
-        ("What did the council decide in March 2024?", date(2024, 3, 1), date(2024, 4, 1)),
-        ("What happened in December 2023?", date(2023, 12, 1), date(2024, 1, 1)),
-        ("what did the mayor say in june?", date(2023, 6, 1), date(2023, 7, 1)),  # the latest June
-        ("Who spoke in May?", date(2024, 5, 1), date(2024, 6, 1)),
-        ("Who won the vote in 2023?", date(2023, 1, 1), date(2024, 1, 1)),
+        # a named month or year stays open 14 or 62 days longer: reporting on it goes on
+        ("What did the council decide in March 2024?", date(2024, 3, 1), date(2024, 4, 15)),
+        ("What happened in December 2023?", date(2023, 12, 1), date(2024, 1, 15)),
+        ("what did the mayor say in June?", date(2023, 6, 1), date(2023, 7, 15)),  # the latest June
+        ("Who spoke in May?", date(2024, 5, 1), date(2024, 6, 15)),
+        ("Who won the vote in 2023?", date(2023, 1, 1), date(2024, 3, 3)),
         ("What has changed since February 2024?", date(2024, 2, 1), date(2024, 5, 17)),
         ("Which ships docked in the past 3 days?", date(2024, 5, 14), date(2024, 5, 17)),
         ("Which ships docked in the last 2 weeks?", date(2024, 5, 3), date(2024, 5, 17)),
-        ("What did the board decide last month?", date(2024, 4, 1), date(2024, 5, 1)),
+        ("What did the board decide last month?", date(2024, 4, 1), date(2024, 5, 15)),
         ("What was announced yesterday?", date(2024, 5, 16), date(2024, 5, 17)),
-        ("Who resigned last year?", date(2023, 1, 1), date(2024, 1, 1)),
+        ("Who resigned last year?", date(2023, 1, 1), date(2024, 3, 3)),
     ],
 )
 def test_a_named_period_becomes_a_publication_window(question, start, end):
@@ -48,6 +49,8 @@ def test_a_named_period_becomes_a_publication_window(question, start, end):
         "Which museum won the USA TODAY readers' award?",
         "What did the Bidens earn in 2023, according to the tax return released this week?",
         "Who scored this week?",  # left to the recency boost
+        "What did the protesters demand in march on the capital?",
+        "Which players in may be traded?",
     ],
 )
 def test_questions_without_a_publication_period_have_no_window(question):
