@@ -19,6 +19,8 @@ from ingest.subscriptions import FeedRegistry
 from retrieval.embedder import MiniLMEmbedder
 from retrieval.errors import ArticleNotFound
 from retrieval.extractive import ExtractiveAnswerer
+from retrieval.index_cache import IndexCache
+from retrieval.lexical import LexicalIndex
 from retrieval.models import Answer
 from retrieval.search import Retriever
 from retrieval.service import Answerer, AskService
@@ -100,7 +102,8 @@ class Newsroom:
             url_loader=UrlLoader(fetcher_from_settings(settings), settings.max_articles_per_request),
             max_article_chars=settings.max_article_chars,
         )
-        asker = AskService(Retriever(store, embedder), answerer_for(settings))
+        index = LexicalIndex(store, cache=IndexCache(settings.data_dir / "index", store.label))
+        asker = AskService(Retriever(store, embedder, index), answerer_for(settings))
         feeds = FeedPoller(
             FeedRegistry(settings.data_dir / "feeds.sqlite3"),
             ingestor,

@@ -26,6 +26,7 @@ import bm25s
 import numpy as np
 import numpy.typing as npt
 
+from retrieval.index_cache import Cached, IndexCache
 from retrieval.models import RetrievedChunk
 from retrieval.store import ChromaStore, to_retrieved
 from retrieval.terms import terms
@@ -72,12 +73,17 @@ class LexicalIndex:
         store: The Chroma store the index is derived from.
         k1: BM25 term-frequency saturation.
         b: BM25 length normalisation.
+        cache: Keeps the chunks on disk, so a new process starts from them (see
+            :mod:`retrieval.index_cache`).
     """
 
-    def __init__(self, store: ChromaStore, k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(
+        self, store: ChromaStore, k1: float = 1.2, b: float = 0.75, cache: IndexCache | None = None
+    ) -> None:
         self._store = store
         self._k1 = k1
         self._b = b
+        self._cache = cache
         self._snapshots: dict[str, _Snapshot] = {}
         self._lock = threading.Lock()
 
@@ -155,15 +161,24 @@ class LexicalIndex:
             snap = self._snapshots.get(namespace)
             if snap is not None and snap.fingerprint == fingerprint:
                 return snap
-            fresh = self._refresh(namespace, snap or _Snapshot(), fingerprint)
+            cached = self._cache.load(namespace) if snap is None and self._cache else None
+            fresh = self._refresh(namespace, snap or _from_cached(cached), fingerprint)
             self._snapshots[namespace] = fresh
+            changed = cached is None or cached.fingerprint != fingerprint
+            if self._cache and fingerprint is not None and changed:
+                self._cache.save(namespace, _to_cached(fresh))
             return fresh
 
     def _refresh(self, namespace: str, old: _Snapshot, fingerprint: tuple[int, str] | None) -> _Snapshot:
         t0 = time.perf_counter()
         # The fingerprint was read before listing: a write racing with this refresh changes it
         # again, so the next query catches up once more instead of trusting a torn snapshot.
-        ids = self._store.chunk_ids(namespace) if fingerprint is not None else []
+        if fingerprint is None:
+            ids: list[str] = []
+        elif old.fingerprint == fingerprint:  # a cached snapshot of this very version
+            ids = list(old.entries)
+        else:
+            ids = self._store.chunk_ids(namespace)
         entries = {cid: old.entries[cid] for cid in ids if cid in old.entries}
         missing = [cid for cid in ids if cid not in entries]
         for lo in range(0, len(missing), _FETCH):
@@ -202,6 +217,31 @@ class LexicalIndex:
             (time.perf_counter() - t0) * 1000,
         )
         return snap
+
+
+def _from_cached(cached: Cached | None) -> _Snapshot:
+    """A snapshot holding the cached chunks as its entries (indexes are built by a refresh)."""
+    if cached is None:
+        return _Snapshot()
+    entries = {
+        cid: _Entry(text, meta, tokens, None if cached.vectors is None else cached.vectors[i])
+        for i, (cid, text, meta, tokens) in enumerate(
+            zip(cached.ids, cached.texts, cached.metas, cached.tokens, strict=True)
+        )
+    }
+    return _Snapshot(fingerprint=cached.fingerprint, entries=entries, ids=list(cached.ids))
+
+
+def _to_cached(snap: _Snapshot) -> Cached:
+    entries = [snap.entries[c] for c in snap.ids]
+    return Cached(
+        fingerprint=snap.fingerprint,
+        ids=list(snap.ids),
+        texts=[e.text for e in entries],
+        metas=[e.meta for e in entries],
+        tokens=[e.tokens for e in entries],
+        vectors=snap.vectors,
+    )
 
 
 def _allowed(

@@ -1,0 +1,117 @@
+"""The lexical index's chunks on disk, so a new process does not read and tokenise the store again.
+
+A one-off ``newsdesk ask`` (or a restarted bot) otherwise fetches every chunk from Chroma and
+tokenises it before its first answer: seconds at thousands of chunks, about a minute at 100,000.
+What is kept is only derived data (chunk texts, metadata, tokens and vectors, keyed by chunk id):
+Chroma stays the source of truth, and the index still compares the store's fingerprint and
+catches up on what changed. Plain JSON and a NumPy array (no pickle); an unreadable, partial or
+outdated cache is ignored and rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from retrieval import terms as terms_module
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Cached:
+    """One namespace's chunks as saved: parallel lists in ``ids`` order."""
+
+    fingerprint: tuple[int, str] | None
+    ids: list[str]
+    texts: list[str]
+    metas: list[dict[str, Any]]
+    tokens: list[list[str]]
+    vectors: npt.NDArray[np.float32] | None
+
+
+def _tokeniser_digest() -> str:
+    """Changes whenever the tokenisation code does, so tokens of an older version are not reused."""
+    return hashlib.sha256(Path(str(terms_module.__file__)).read_bytes()).hexdigest()[:16]
+
+
+class IndexCache:
+    """Saves and loads :class:`Cached` chunks under ``directory``, one pair of files a namespace.
+
+    Args:
+        directory: Where the files go (created on the first save).
+        store_label: Names the store, so two stores never share a file.
+    """
+
+    def __init__(self, directory: Path, store_label: str) -> None:
+        self.directory = directory
+        self._label = store_label
+        self._tokeniser = _tokeniser_digest()
+
+    def _paths(self, namespace: str) -> tuple[Path, Path]:
+        key = hashlib.sha256(f"{self._label}\0{namespace}".encode()).hexdigest()[:20]
+        return self.directory / f"{key}.json", self.directory / f"{key}.npy"
+
+    def load(self, namespace: str) -> Cached | None:
+        """The saved chunks of ``namespace``, or ``None`` when there are none usable."""
+        meta_path, vector_path = self._paths(namespace)
+        try:
+            with meta_path.open(encoding="utf-8") as fh:
+                data = json.load(fh)
+            if data.get("format") != FORMAT or data.get("tokeniser") != self._tokeniser:
+                return None
+            ids = [str(i) for i in data["ids"]]
+            texts, metas, tokens = data["texts"], data["metas"], data["tokens"]
+            vectors = None
+            if data.get("vectors"):
+                vectors = np.load(vector_path, allow_pickle=False)
+                if vectors.shape[0] != len(ids):
+                    raise ValueError("vectors and chunks do not match")
+            if not len(ids) == len(texts) == len(metas) == len(tokens):
+                raise ValueError("lists of different lengths")
+            fp = data.get("fingerprint")
+            fingerprint = (int(fp[0]), str(fp[1])) if fp else None
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+            log.warning("ignoring the unreadable index cache %s: %s", meta_path, exc)
+            return None
+        return Cached(fingerprint, ids, texts, metas, tokens, vectors)
+
+    def save(self, namespace: str, cached: Cached) -> None:
+        """Write ``cached`` (vectors first, then the JSON naming them; each replaced atomically)."""
+        meta_path, vector_path = self._paths(namespace)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            if cached.vectors is not None:
+                tmp = vector_path.with_suffix(".tmp.npy")
+                np.save(tmp, cached.vectors, allow_pickle=False)
+                os.replace(tmp, vector_path)
+            data = {
+                "format": FORMAT,
+                "tokeniser": self._tokeniser,
+                "store": self._label,
+                "namespace": namespace,
+                "fingerprint": list(cached.fingerprint) if cached.fingerprint else None,
+                "ids": cached.ids,
+                "texts": cached.texts,
+                "metas": cached.metas,
+                "tokens": cached.tokens,
+                "vectors": cached.vectors is not None,
+            }
+            tmp = meta_path.with_suffix(".tmp")
+            with tmp.open("w", encoding="utf-8") as fh:
+                json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
+            os.replace(tmp, meta_path)
+        except OSError as exc:  # a read-only or full disk costs speed, never an answer
+            log.warning("could not save the index cache in %s: %s", self.directory, exc)

@@ -1,0 +1,98 @@
+"""The lexical index's chunks on disk: a new process starts from them and still follows the store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from retrieval.index_cache import IndexCache
+from retrieval.lexical import LexicalIndex
+from retrieval.store import ChromaStore, embedded_client
+from tests.retrieval.test_hybrid_search import article, write
+
+WALRUS = article("a1", "Zoo news", "A walrus named Bjorn arrived at the zoo on Tuesday.")
+PENGUIN = article("a2", "Aquarium", "The aquarium bought a second penguin for its new pool.")
+
+
+@pytest.fixture
+def store(tmp_path: Path, embedder) -> ChromaStore:
+    return ChromaStore(embedded_client(tmp_path / "chroma"), embedder.name, label="test store")
+
+
+def _index(store: ChromaStore, tmp_path: Path) -> LexicalIndex:
+    """A fresh index, as a new process would make it."""
+    return LexicalIndex(store, cache=IndexCache(tmp_path / "index", store.label))
+
+
+def _reads(store: ChromaStore, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Chunk ids the index fetches from the store from now on."""
+    fetched: list[str] = []
+    real = store.get_chunks
+
+    def counting(namespace: str, ids: Any) -> Any:
+        fetched.extend(ids)
+        return real(namespace, ids)
+
+    monkeypatch.setattr(store, "get_chunks", counting)
+    return fetched
+
+
+def _found(index: LexicalIndex, question: str) -> list[tuple[str, float]]:
+    return [(c.chunk_id, round(c.score, 6)) for c in index.search(question, "ns", 10)]
+
+
+def test_a_new_process_answers_from_the_cache_not_the_store(store, tmp_path, embedder, monkeypatch):
+    write(store, embedder, WALRUS, PENGUIN)
+    first = _index(store, tmp_path)
+    expected = _found(first, "walrus zoo")
+    assert expected and list((tmp_path / "index").glob("*.json"))
+    reads = _reads(store, monkeypatch)
+    second = _index(store, tmp_path)
+    assert _found(second, "walrus zoo") == expected
+    nearest = second.nearest(embedder.embed(["a walrus at the zoo"])[0], "ns", 1)
+    assert nearest is not None and nearest[0].article_id == "a1"
+    assert reads == []
+
+
+def test_a_cached_index_catches_up_with_what_another_process_wrote(store, tmp_path, embedder, monkeypatch):
+    write(store, embedder, WALRUS)
+    _found(_index(store, tmp_path), "walrus")  # builds and saves the cache
+    write(store, embedder, PENGUIN)  # another process, after the cache was saved
+    reads = _reads(store, monkeypatch)
+    later = _index(store, tmp_path)
+    assert [cid.split("-")[0] for cid, _ in _found(later, "penguin")] == ["a2"]
+    assert reads and all(cid.startswith("a2-") for cid in reads)  # only the new article's chunks
+    store.delete_article("ns", "a1")
+    assert _found(later, "walrus") == []
+    reads.clear()
+    assert _found(_index(store, tmp_path), "walrus") == []  # the saved cache followed the delete
+    assert reads == []
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: "{not json",
+        lambda data: json.dumps({**data, "tokeniser": "an older tokeniser"}),
+        lambda data: json.dumps({**data, "ids": data["ids"][:-1]}),
+    ],
+)
+def test_an_unreadable_or_outdated_cache_is_ignored_and_rewritten(store, tmp_path, embedder, damage):
+    write(store, embedder, WALRUS, PENGUIN)
+    expected = _found(_index(store, tmp_path), "walrus")
+    (path,) = (tmp_path / "index").glob("*.json")
+    path.write_text(damage(json.loads(path.read_text())))
+    assert _found(_index(store, tmp_path), "walrus") == expected
+    assert IndexCache(tmp_path / "index", store.label).load("ns") is not None
+
+
+def test_two_stores_never_share_a_cache_file(tmp_path, embedder):
+    one = ChromaStore(embedded_client(tmp_path / "one"), embedder.name, label="one")
+    two = ChromaStore(embedded_client(tmp_path / "two"), embedder.name, label="two")
+    write(one, embedder, WALRUS)
+    write(two, embedder, PENGUIN)
+    assert _found(_index(one, tmp_path), "walrus") and not _found(_index(one, tmp_path), "penguin")
+    assert _found(_index(two, tmp_path), "penguin") and not _found(_index(two, tmp_path), "walrus")
