@@ -19,6 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +85,12 @@ class LexicalIndex:
         self._k1 = k1
         self._b = b
         self._cache = cache
+        # Saving runs on one background thread, never on a question's path; a namespace whose
+        # save is still queued gets only its latest snapshot written.
+        self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-cache")
+        self._to_save: dict[str, _Snapshot] = {}
+        self._saves: list[Future[None]] = []
+        self._save_lock = threading.Lock()
         self._snapshots: dict[str, _Snapshot] = {}
         self._lock = threading.Lock()
 
@@ -166,8 +173,29 @@ class LexicalIndex:
             self._snapshots[namespace] = fresh
             changed = cached is None or cached.fingerprint != fingerprint
             if self._cache and fingerprint is not None and changed:
-                self._cache.save(namespace, _to_cached(fresh))
+                self._schedule_save(namespace, fresh)
             return fresh
+
+    def flush(self) -> None:
+        """Wait until every scheduled cache save is written."""
+        with self._save_lock:
+            saves, self._saves = self._saves, []
+        for future in saves:
+            future.result()
+
+    def _schedule_save(self, namespace: str, snap: _Snapshot) -> None:
+        with self._save_lock:
+            queued = namespace in self._to_save
+            self._to_save[namespace] = snap
+            if not queued:
+                self._saves = [f for f in self._saves if not f.done()]
+                self._saves.append(self._saver.submit(self._save_latest, namespace))
+
+    def _save_latest(self, namespace: str) -> None:
+        with self._save_lock:
+            snap = self._to_save.pop(namespace)
+        assert self._cache is not None  # noqa: S101 -- only scheduled with a cache
+        self._cache.save(namespace, _to_cached(snap))
 
     def _refresh(self, namespace: str, old: _Snapshot, fingerprint: tuple[int, str] | None) -> _Snapshot:
         t0 = time.perf_counter()

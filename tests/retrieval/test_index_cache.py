@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,9 @@ def _reads(store: ChromaStore, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def _found(index: LexicalIndex, question: str) -> list[tuple[str, float]]:
-    return [(c.chunk_id, round(c.score, 6)) for c in index.search(question, "ns", 10)]
+    found = [(c.chunk_id, round(c.score, 6)) for c in index.search(question, "ns", 10)]
+    index.flush()  # the cache is written in the background
+    return found
 
 
 def test_a_new_process_answers_from_the_cache_not_the_store(store, tmp_path, embedder, monkeypatch):
@@ -96,3 +99,21 @@ def test_two_stores_never_share_a_cache_file(tmp_path, embedder):
     write(two, embedder, PENGUIN)
     assert _found(_index(one, tmp_path), "walrus") and not _found(_index(one, tmp_path), "penguin")
     assert _found(_index(two, tmp_path), "penguin") and not _found(_index(two, tmp_path), "walrus")
+
+
+def test_a_question_does_not_wait_for_the_cache_to_be_written(store, tmp_path, embedder, monkeypatch):
+    write(store, embedder, WALRUS)
+    release = threading.Event()
+    real_save = IndexCache.save
+
+    def slow_save(self: IndexCache, namespace: str, cached: Any) -> None:
+        assert release.wait(10), "the save was never released"
+        real_save(self, namespace, cached)
+
+    monkeypatch.setattr(IndexCache, "save", slow_save)
+    index = _index(store, tmp_path)
+    assert [c.article_id for c in index.search("walrus", "ns", 10)] == ["a1"]  # while the save waits
+    assert not list((tmp_path / "index").glob("*.json"))
+    release.set()
+    index.flush()
+    assert IndexCache(tmp_path / "index", store.label).load("ns") is not None
