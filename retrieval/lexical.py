@@ -58,6 +58,7 @@ class _Snapshot:
     published_ts: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     sources: npt.NDArray[np.object_] = field(default_factory=lambda: np.zeros(0, dtype=object))
     outlets: frozenset[str] = frozenset()
+    fetched: int = 0  # chunks the refresh that made this snapshot read from the store
     bm25: bm25s.BM25 | None = None
     vectors: npt.NDArray[np.float32] | None = None  # rows L2-normalised, aligned with ids
 
@@ -171,8 +172,9 @@ class LexicalIndex:
             cached = self._cache.load(namespace) if snap is None and self._cache else None
             fresh = self._refresh(namespace, snap or _from_cached(cached), fingerprint)
             self._snapshots[namespace] = fresh
-            changed = cached is None or cached.fingerprint != fingerprint
-            if self._cache and fingerprint is not None and changed:
+            # Saved when this process paid for reading much of the store (a first build, or a
+            # cache far behind): a catch-up after an ingest is cheap and not worth a rewrite.
+            if self._cache and fresh.fetched and fresh.fetched * 4 >= len(fresh.ids):
                 self._schedule_save(namespace, fresh)
             return fresh
 
@@ -222,7 +224,7 @@ class LexicalIndex:
                     None if vector is None else np.asarray(vector, dtype=np.float32),
                 )
         order = sorted(entries)
-        snap = _Snapshot(fingerprint=fingerprint, entries=entries, ids=order)
+        snap = _Snapshot(fingerprint=fingerprint, entries=entries, ids=order, fetched=len(missing))
         snap.published_ts = np.array(
             [int(entries[c].meta.get("published_ts", 0) or 0) for c in order], dtype=np.int64
         )

@@ -117,3 +117,22 @@ def test_a_question_does_not_wait_for_the_cache_to_be_written(store, tmp_path, e
     release.set()
     index.flush()
     assert IndexCache(tmp_path / "index", store.label).load("ns") is not None
+
+
+def test_a_small_catch_up_is_not_worth_rewriting_the_cache(store, tmp_path, embedder, monkeypatch):
+    stories = [article(f"s{n}", f"Story {n}", f"Harbour story number {n} about the ferry.") for n in range(4)]
+    write(store, embedder, *stories)
+    saves: list[int] = []
+    real_save = IndexCache.save
+
+    def counting_save(self: IndexCache, namespace: str, cached: Any) -> None:
+        saves.append(len(cached.ids))
+        real_save(self, namespace, cached)
+
+    monkeypatch.setattr(IndexCache, "save", counting_save)
+    index = _index(store, tmp_path)
+    _found(index, "ferry")
+    assert saves == [4]  # the first build read the whole store: saved
+    write(store, embedder, WALRUS)  # one more chunk: a fifth of the namespace
+    assert [cid.split("-")[0] for cid, _ in _found(index, "walrus")] == ["a1"]
+    assert saves == [4]
