@@ -103,6 +103,7 @@ class LexicalIndex:
         max_ts: int | None = None,
         min_ts: int | None = None,
         source: str | None = None,
+        fresh: bool = True,
     ) -> list[RetrievedChunk]:
         """The ``k`` best chunks by BM25, best first.
 
@@ -113,10 +114,12 @@ class LexicalIndex:
             max_ts: Only chunks of articles published at or before this Unix time (undated
                 articles, stored with 0, always qualify).
             min_ts: Only chunks of articles published at or after this Unix time (undated
-                articles never qualify).
+                articles qualify only for a ``min_ts`` of 0 or less).
             source: Only chunks of articles from this outlet.
+            fresh: Check the store for changes first; ``False`` uses the snapshot the last check
+                made (for a caller that has just checked).
         """
-        snap = self.snapshot(namespace)
+        snap = self._current(namespace, fresh)
         if snap.bm25 is None or not snap.ids:
             return []
         vocab = snap.bm25.vocab_dict
@@ -137,12 +140,13 @@ class LexicalIndex:
         max_ts: int | None = None,
         min_ts: int | None = None,
         source: str | None = None,
+        fresh: bool = True,
     ) -> list[RetrievedChunk] | None:
         """The ``k`` chunks most similar to ``vector`` (cosine), exactly, best first.
 
         Returns ``None`` when the snapshot holds no vectors (the caller then asks Chroma).
         """
-        snap = self.snapshot(namespace)
+        snap = self._current(namespace, fresh)
         if snap.vectors is None or not snap.ids:
             return None
         query = np.asarray(vector, dtype=np.float32)
@@ -154,6 +158,10 @@ class LexicalIndex:
         if allowed is not None:
             scores = np.where(allowed, scores, -np.inf)
         return _top(snap, scores, k, floor=-np.inf)
+
+    def _current(self, namespace: str, fresh: bool) -> _Snapshot:
+        snap = None if fresh else self._snapshots.get(namespace)
+        return snap if snap is not None else self.snapshot(namespace)
 
     def outlets(self, namespace: str) -> frozenset[str]:
         """The outlets (``source`` values) of the namespace's articles."""
@@ -286,7 +294,7 @@ def _allowed(
     if max_ts is not None:
         allowed &= snap.published_ts <= max_ts
     if min_ts is not None:
-        allowed &= snap.published_ts >= max(min_ts, 1)  # 0 marks an undated article
+        allowed &= snap.published_ts >= min_ts
     return allowed
 
 

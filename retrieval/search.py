@@ -94,19 +94,24 @@ class Retriever:
         min_ts = None
         if window is not None:
             max_ts = min(max_ts, int(window.end.timestamp()) - 1)
-            min_ts = int(window.start.timestamp())
+            min_ts = max(int(window.start.timestamp()), 1)  # undated articles (0) lie outside it
         pool = max(self.pool, k)
         vector = self._embedder.embed([question])[0]
-        dense = self.lexical.nearest(vector, namespace, pool, max_ts=max_ts, min_ts=min_ts, source=source)
+        self.lexical.snapshot(namespace)  # one check of the store for both rankings
+        dense = self.lexical.nearest(
+            vector, namespace, pool, max_ts=max_ts, min_ts=min_ts, source=source, fresh=False
+        )
         if dense is None:
             clauses: list[dict[str, Any]] = [{"published_ts": {"$lte": max_ts}}]
             if min_ts is not None:
-                clauses.append({"published_ts": {"$gte": max(min_ts, 1)}})
+                clauses.append({"published_ts": {"$gte": min_ts}})
             if source is not None:
                 clauses.append({"source": source})
             where = clauses[0] if len(clauses) == 1 else {"$and": clauses}
             dense = self._store.query(namespace, vector, pool, where=where)
-        lexical = self.lexical.search(question, namespace, pool, max_ts=max_ts, min_ts=min_ts, source=source)
+        lexical = self.lexical.search(
+            question, namespace, pool, max_ts=max_ts, min_ts=min_ts, source=source, fresh=False
+        )
         fused: dict[str, float] = {}
         chunks: dict[str, RetrievedChunk] = {}
         for weight, ranking in ((self.dense_weight, dense), (1.0, lexical)):

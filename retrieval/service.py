@@ -72,9 +72,8 @@ class AskService:
             if retrieved:
                 limits = [f"from {outlet}"] if outlet else []
                 limits += [f"published {window.phrase}"] if window else []
-                notice = f"Nothing {' '.join(limits)} matched; these sources are from other " + (
-                    "outlets and dates." if outlet and window else "outlets." if outlet else "dates."
-                )
+                other = " and ".join(n for n, on in (("outlets", outlet), ("dates", window)) if on)
+                notice = f"Nothing {' '.join(limits)} matched; these sources are from other {other}."
         t1 = time.perf_counter()
         answer = self.answerer.answer(question, list(retrieved), as_of=as_of)
         t2 = time.perf_counter()
