@@ -18,7 +18,7 @@ from retrieval.answer_types import AnswerType, answer_type, candidates_of
 from retrieval.citations import cite
 from retrieval.models import Answer, Citation, RetrievedChunk
 from retrieval.sentences import sentence_spans
-from retrieval.terms import STOP, WORD, stem, terms
+from retrieval.terms import IRREGULAR, STOP, WORD, stem, terms
 
 # Photo captions and credits share a question's words without answering it.
 _CAPTION = re.compile(
@@ -26,6 +26,14 @@ _CAPTION = re.compile(
 )
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
 _WH_START = re.compile(r"(?:who|whom|whose|what|which|when|where|why|how)\b", re.I)
+_AUX = "is|are|was|were|do|does|did|will|would|can|could|has|have|had|should|shall|may|might|must"
+# "what is the capital of X" -> "what the capital of X is" (a copula after a bare wh-word).
+_WH_COPULA = re.compile(r"(who|what)\s+(is|are|was|were)\s+(.+)", re.I)
+# "who is leading the race": the wh-word is the subject, the question reads the same indirectly.
+_WH_SUBJECT = re.compile(r"(?:who|what)\s+(?:is|are|was|were)\s+\w+ing\b", re.I)
+# An auxiliary early on ("when did ...", "which country did ... visit") has no indirect form
+# without re-inflecting the verb: such a question is quoted instead.
+_INVERTED = re.compile(rf"\S+(?:\s+\S+){{0,2}}?\s+(?:{_AUX})\b", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +204,31 @@ def abstention(question: str, retrieved: Sequence[RetrievedChunk]) -> Answer:
         if len(seen) == 3:
             break
     nearest = "; ".join(f"“{t}”" for t in seen)
-    asked = " ".join(question.split()).rstrip("?.! ")
-    gap = asked[0].lower() + asked[1:] if _WH_START.match(asked) else f"this (“{asked}?”)"
+    gap = _indirect(" ".join(question.split()).rstrip("?.! "))
     text = f"The ingested articles don't say {gap}. The nearest articles are: {nearest}."
     return Answer(question, text, "abstain", (), tuple(retrieved))
+
+
+def _indirect(asked: str) -> str:
+    """``asked`` as the object of "don't say", or the question itself in quotes.
+
+    "Which ship sank" and "what the capital of X is" read as indirect questions; "when did X
+    meet Y" would need its verb re-inflected ("when X met Y"), so it is quoted instead.
+    """
+    lowered = asked[:1].lower() + asked[1:]
+    copula = _WH_COPULA.fullmatch(lowered)
+    if copula:
+        words = copula[3].split()
+        if _WH_SUBJECT.match(lowered) or _participle(words[0]):  # "who was elected mayor"
+            return lowered
+        if not _participle(words[-1]):  # not "where was the summit held"
+            return f"{copula[1]} {copula[3]} {copula[2]}"
+    elif _WH_START.match(asked) and not _INVERTED.match(asked):
+        return lowered
+    return f"this (“{asked}?”)"
+
+
+def _participle(word: str) -> bool:
+    """Whether ``word`` looks like a past participle ("held", "announced"): a passive question."""
+    w = word.lower()
+    return w.endswith("ed") or w in IRREGULAR

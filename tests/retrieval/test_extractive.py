@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from retrieval.answer_types import AnswerType, answer_type
 from retrieval.extractive import ExtractiveAnswerer
 from retrieval.models import RetrievedChunk
@@ -48,6 +50,29 @@ def test_abstention_says_what_is_not_known_and_names_the_nearest_articles():
     assert answer.mode == "abstain" and answer.citations == ()
     assert answer.text.startswith("The ingested articles don't say which spacecraft landed on the moon.")
     assert "“Bakery grows”" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        ("What is the capital of Mongolia?", "don't say what the capital of Mongolia is."),
+        ("Who is the new harbour master?", "don't say who the new harbour master is."),
+        ("Who is leading the regatta?", "don't say who is leading the regatta."),
+        ("Who was elected mayor?", "don't say who was elected mayor."),
+        ("How many boats sank?", "don't say how many boats sank."),
+        (
+            "When did the minister meet the envoy?",
+            "don't say this (“When did the minister meet the envoy?”).",
+        ),
+        ("Where was the summit held?", "don't say this (“Where was the summit held?”)."),
+        ("Is the ferry late?", "don't say this (“Is the ferry late?”)."),
+    ],
+)
+def test_abstention_turns_the_question_into_grammatical_english(question: str, says: str) -> None:
+    chunks = [chunk("The bakery opened a second oven on Monday morning.", 1, "Bakery grows")]
+    answer = ExtractiveAnswerer().answer(question, chunks)
+    assert answer.mode == "abstain"
+    assert answer.text.startswith(f"The ingested articles {says} The nearest articles are:")
 
 
 def test_answer_types():
