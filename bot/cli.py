@@ -1,4 +1,4 @@
-"""The ``newsdesk`` command: ingest, ask, chat, stats (and the Discord bot)."""
+"""The ``newsdesk`` command: ingest, ask, chat, stats, sources, forget (and the Discord bot)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any, TextIO
 from bot.cli_doctor import add_doctor_arguments, run_doctor
 from bot.cli_eval import add_eval_arguments, cmd_eval
 from bot.cli_feeds import add_feeds_arguments, cmd_feeds
+from bot.cli_sources import add_forget_arguments, add_sources_arguments, cmd_forget, cmd_sources
 from bot.newsroom import Newsroom
 from bot.render_text import answer_text, report_text
 from bot.settings import Settings
@@ -164,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("stats", cmd_stats, "Articles and chunks per namespace.")
     p.add_argument("--namespace", default=None)
     p.add_argument("--json", action="store_true")
+
+    p = add("sources", cmd_sources, "List a namespace's articles, newest first, or those matching QUERY.")
+    add_sources_arguments(p)
+
+    p = add("forget", cmd_forget, "Remove one article (by id or URL) and all its passages.")
+    add_forget_arguments(p)
 
     add("bot", cmd_bot, "Run the Discord bot (token from DISCORD_TOKEN).")
 

@@ -150,6 +150,10 @@ class Newsroom:
         self.store.delete_article(namespace, found.id)
         return found
 
+    def articles_sync(self, namespace: str = "default") -> list[ArticleSummary]:
+        """Every article of the namespace, newest first."""
+        return self.store.articles(namespace)
+
     def warm_sync(self, namespaces: Iterable[str]) -> list[str]:
         """Build the in-memory search indexes of those ``namespaces`` the store holds.
 
@@ -187,7 +191,7 @@ class Newsroom:
         return await asyncio.to_thread(self.forget_sync, key, namespace)
 
     async def articles(self, namespace: str = "default") -> list[ArticleSummary]:
-        return await asyncio.to_thread(self.store.articles, namespace)
+        return await asyncio.to_thread(self.articles_sync, namespace)
 
     async def stats(self, namespace: str | None = None) -> dict[str, Any]:
         return await asyncio.to_thread(self.stats_sync, namespace)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bot.library import published_day
 from ingest.pipeline import IngestReport
 from retrieval.models import Answer, Citation
+from retrieval.store import ArticleSummary
 
 
 def source_line(citation: Citation) -> str:
@@ -41,3 +43,11 @@ def report_text(report: IngestReport) -> str:
     lines = ["Ingested: " + ", ".join(parts) + f" ({report.seconds:.1f} s)."]
     lines += [f"  error: {e['error']}" for e in report.errors]
     return "\n".join(lines)
+
+
+def article_line(article: ArticleSummary) -> str:
+    """``id  2024-05-17  Outlet: Title (3 chunks)`` on one line, whatever the title holds."""
+    title = " ".join(article.title.split()) or "(untitled)"
+    outlet = f"{' '.join(article.source.split())}: " if article.source and article.source.strip() else ""
+    chunks = f"{article.chunks} chunk{'s' if article.chunks != 1 else ''}"
+    return f"{article.id}  {published_day(article)}  {outlet}{title} ({chunks})"

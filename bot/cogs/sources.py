@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -11,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_app import namespace_for
+from bot.library import matching, published_day
 from bot.permissions import manager_only
 from bot.render_discord import NO_PINGS, articles_description, embed, shorten
 from retrieval.store import ArticleSummary
@@ -24,20 +24,8 @@ SOURCES_SHOWN = 40
 CHOICES = 25  # Discord's maximum of autocomplete choices
 
 
-def matching(articles: Sequence[ArticleSummary], query: str) -> list[ArticleSummary]:
-    """Articles whose title, outlet, link or id contain every word of ``query`` (case-insensitive)."""
-    words = query.casefold().split()
-    out = []
-    for a in articles:
-        hay = " ".join(x for x in (a.title, a.source, a.url, a.id) if x).casefold()
-        if all(w in hay for w in words):
-            out.append(a)
-    return out
-
-
 def choice_name(article: ArticleSummary) -> str:
-    date = article.published_at.date().isoformat() if article.published_at else "undated"
-    return shorten(f"{article.title} ({date})", 100)
+    return shorten(f"{article.title} ({published_day(article)})", 100)
 
 
 class Sources(commands.Cog):

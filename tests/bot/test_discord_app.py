@@ -9,8 +9,8 @@ import pytest
 from bot import cli
 from bot.cogs.ask import MAX_CONTEXT_CHARS, Conversations, follow_up_query, strip_mentions
 from bot.cogs.ingest import check_attachment
-from bot.cogs.sources import matching
 from bot.discord_app import COGS, bot_intents, cog_modules, namespace_for
+from bot.library import matching
 from bot.permissions import GuildOnly, Refusal
 from bot.settings import Settings
 from retrieval.store import ArticleSummary

@@ -1,0 +1,93 @@
+"""``newsdesk sources [QUERY]`` lists a namespace's articles; ``newsdesk forget KEY`` removes one."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any, TextIO
+
+from bot.library import matching
+from bot.newsroom import Newsroom
+from bot.render_text import article_line
+from retrieval.errors import ArticleNotFound
+from retrieval.store import ArticleSummary
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
+    return number
+
+
+def add_sources_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``sources`` options."""
+    parser.add_argument("query", nargs="?", metavar="QUERY", help="words every listed article contains")
+    parser.add_argument("--namespace", default="default")
+    parser.add_argument("--limit", type=_positive, default=None, metavar="N", help="list at most N")
+    parser.add_argument("--json", action="store_true", help="print the articles as a JSON list")
+
+
+def add_forget_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``forget`` options."""
+    parser.add_argument("key", metavar="KEY", help="the article's id or URL (as `sources` shows it)")
+    parser.add_argument("--namespace", default="default")
+    parser.add_argument("--json", action="store_true", help="print the removed article as JSON")
+
+
+def article_dict(article: ArticleSummary) -> dict[str, Any]:
+    """The JSON shape of an article in ``sources --json`` and ``forget --json``."""
+    return {
+        "id": article.id,
+        "title": article.title,
+        "url": article.url,
+        "source": article.source,
+        "published_at": article.published_at.isoformat() if article.published_at else None,
+        "chunks": article.chunks,
+    }
+
+
+def _plural(n: int) -> str:
+    return f"{n} article{'s' if n != 1 else ''}"
+
+
+def cmd_sources(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
+    """List the namespace's articles, newest first, optionally only those matching QUERY."""
+    articles = room.articles_sync(args.namespace)
+    query = (args.query or "").strip()
+    found = matching(articles, query) if query else articles
+    shown = found[: args.limit] if args.limit else found
+    if args.json:
+        out.write(json.dumps([article_dict(a) for a in shown], ensure_ascii=False) + "\n")
+        return 0
+    if not articles:
+        out.write(f"no articles in namespace {args.namespace}\n")
+        return 0
+    if query:
+        verb = "matches" if len(found) == 1 else "match"
+        out.write(f"{len(found)} of {_plural(len(articles))} {verb} “{query}”\n")
+    else:
+        out.write(f"{_plural(len(articles))} in namespace {args.namespace}\n")
+    for article in shown:
+        out.write(article_line(article) + "\n")
+    if len(shown) < len(found):
+        out.write(f"…and {len(found) - len(shown)} more (raise --limit to see them).\n")
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
+    """Remove one article (by id or URL) and all its passages from the namespace."""
+    try:
+        gone = room.forget_sync(args.key, args.namespace)
+    except ArticleNotFound:
+        # The service says "here", which means nothing in a terminal: name the namespace.
+        raise ArticleNotFound(f"no article {args.key!r} in namespace {args.namespace}") from None
+    if args.json:
+        out.write(json.dumps(article_dict(gone), ensure_ascii=False) + "\n")
+    else:
+        passages = f"{gone.chunks} passage{'s' if gone.chunks != 1 else ''}"
+        out.write(f"Forgot “{' '.join(gone.title.split())}” ({passages} removed).\n")
+    return 0

@@ -1,0 +1,198 @@
+"""``newsdesk sources`` and ``newsdesk forget``: the terminal's view of a namespace's library."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from bot import cli
+
+ARTICLES = Path(__file__).resolve().parent / "articles"
+VANCE_URL = "https://courier.example/vance-guild"
+LIBRARY_URL = "https://courier.example/floating-library"
+VANCE_TITLE = "Admiral Vance meets the Lighthouse Guild in Port Halden"
+LIBRARY_TITLE = "Harbour council approves a floating library"
+
+
+def url_id(url: str) -> str:
+    """The stable id ingest gives an article with a URL."""
+    return "u-" + hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+VANCE_ID = url_id(VANCE_URL)
+LIBRARY_ID = url_id(LIBRARY_URL)
+
+
+@pytest.fixture
+def run(newsroom, settings, monkeypatch, capsys):
+    monkeypatch.setattr(cli.Newsroom, "from_settings", classmethod(lambda cls, s: newsroom))
+
+    def _run(*argv: str) -> tuple[int, str, str]:
+        code = cli.main(list(argv), settings=settings)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return _run
+
+
+@pytest.fixture
+def two_articles(run):
+    """The floating library (2025-02-11) and Admiral Vance (2025-03-04) in namespace ``default``."""
+    paths = [str(ARTICLES / name) for name in ("floating-library.txt", "vance-lighthouse-guild.txt")]
+    code, out, _ = run("ingest", *paths, "--json")
+    assert code == 0 and json.loads(out)["articles_added"] == 2
+
+
+def listed(run, *argv: str) -> list[dict]:
+    code, out, err = run("sources", "--json", *argv)
+    assert (code, err) == (0, "")
+    return json.loads(out)
+
+
+def chunk_total(run) -> int:
+    code, out, _ = run("stats", "--json")
+    assert code == 0
+    return sum(row["chunks"] for row in json.loads(out)["namespaces"].values())
+
+
+def cited_ids(run, question: str) -> set[str]:
+    code, out, _ = run("ask", question, "--json")
+    assert code == 0
+    return {c["article_id"] for c in json.loads(out)["citations"]}
+
+
+def test_sources_lists_every_article_newest_first_with_id_date_title_and_chunks(run, two_articles):
+    code, out, err = run("sources")
+    lines = out.splitlines()
+    assert (code, err) == (0, "")
+    assert lines[0] == "2 articles in namespace default"
+    assert len(lines) == 3
+    vance, library = lines[1], lines[2]
+    assert vance.startswith(f"{VANCE_ID}  2025-03-04  ") and VANCE_TITLE in vance
+    assert library.startswith(f"{LIBRARY_ID}  2025-02-11  ") and LIBRARY_TITLE in library
+    chunks = {a["id"]: a["chunks"] for a in listed(run)}
+    for line, article_id in ((vance, VANCE_ID), (library, LIBRARY_ID)):
+        n = chunks[article_id]
+        assert line.endswith(f"({n} chunk{'s' if n != 1 else ''})")
+
+
+def test_undated_article_says_so_and_sorts_after_dated_ones(run, two_articles, tmp_path):
+    undated = tmp_path / "undated.txt"
+    undated.write_text(
+        "Ferry timetable changes for winter\nURL: https://post.example/ferry\n\nThe ferry runs hourly.\n",
+        encoding="utf-8",
+    )
+    assert run("ingest", str(undated))[0] == 0
+    code, out, _ = run("sources")
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == "3 articles in namespace default"
+    assert lines[3].startswith(f"{url_id('https://post.example/ferry')}  undated  ")
+    assert "Ferry timetable changes for winter" in lines[3]
+    assert listed(run)[2]["published_at"] is None
+
+
+def test_sources_query_keeps_articles_containing_every_word(run, two_articles):
+    code, out, _ = run("sources", "library")
+    assert code == 0
+    assert out.splitlines()[0] == "1 of 2 articles matches “library”"
+    assert LIBRARY_ID in out and VANCE_ID not in out
+    code, out, _ = run("sources", "COURIER vance")
+    assert code == 0
+    assert out.splitlines()[0] == "1 of 2 articles matches “COURIER vance”"
+    assert VANCE_ID in out and LIBRARY_ID not in out
+    code, out, _ = run("sources", "courier")
+    assert out.splitlines()[0] == "2 of 2 articles match “courier”"
+    code, out, _ = run("sources", "vance library")
+    assert (code, out) == (0, "0 of 2 articles match “vance library”\n")
+    assert [a["id"] for a in listed(run, "lighthouse")] == [VANCE_ID]
+
+
+def test_sources_json_lists_objects_newest_first_and_limit_cuts_the_list(run, two_articles):
+    articles = listed(run)
+    assert [a["id"] for a in articles] == [VANCE_ID, LIBRARY_ID]
+    for a in articles:
+        assert set(a) == {"id", "title", "url", "source", "published_at", "chunks"}
+        assert isinstance(a["chunks"], int) and a["chunks"] >= 1
+        assert a["source"]
+    assert [(a["title"], a["url"]) for a in articles] == [
+        (VANCE_TITLE, VANCE_URL),
+        (LIBRARY_TITLE, LIBRARY_URL),
+    ]
+    assert [a["published_at"] for a in articles] == ["2025-03-04T00:00:00+00:00", "2025-02-11T00:00:00+00:00"]
+    assert sum(a["chunks"] for a in articles) == chunk_total(run)
+    assert [a["id"] for a in listed(run, "--limit", "1")] == [VANCE_ID]
+    code, out, _ = run("sources", "--limit", "1")
+    assert code == 0
+    assert out.splitlines()[0] == "2 articles in namespace default"
+    assert VANCE_ID in out and LIBRARY_ID not in out
+    assert out.splitlines()[-1].startswith("…and 1 more")
+
+
+@pytest.mark.parametrize(
+    ("key", "gone", "kept", "question"),
+    [
+        (VANCE_ID, VANCE_ID, LIBRARY_ID, "What did the harbour council approve?"),
+        (LIBRARY_URL, LIBRARY_ID, VANCE_ID, "Who did Admiral Vance meet?"),
+    ],
+    ids=["by-id", "by-url"],
+)
+def test_forget_removes_exactly_that_article(run, two_articles, key, gone, kept, question):
+    before = {a["id"]: a for a in listed(run)}
+    total = chunk_total(run)
+    assert kept in cited_ids(run, question)
+    code, out, err = run("forget", key)
+    n = before[gone]["chunks"]
+    assert (code, err) == (0, "")
+    assert out == f"Forgot “{before[gone]['title']}” ({n} passage{'s' if n != 1 else ''} removed).\n"
+    assert listed(run) == [before[kept]]
+    assert chunk_total(run) == total - n
+    assert cited_ids(run, question) == {kept}
+    code, out, err = run("forget", key)
+    assert code == 1 and key in err
+
+
+def test_forget_json_prints_the_removed_article(run, two_articles):
+    before = {a["id"]: a for a in listed(run)}
+    code, out, _ = run("forget", VANCE_URL, "--json")
+    assert code == 0
+    assert json.loads(out) == before[VANCE_ID]
+    assert [a["id"] for a in listed(run)] == [LIBRARY_ID]
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["u-0000000000000000", VANCE_ID[:-1], "https://courier.example/", VANCE_TITLE, "courier"],
+    ids=["unknown-id", "id-prefix", "url-prefix", "title", "word"],
+)
+def test_forget_unknown_key_exits_1_naming_it_and_removes_nothing(run, two_articles, key):
+    before = listed(run)
+    total = chunk_total(run)
+    code, out, err = run("forget", key)
+    assert code == 1
+    assert out == ""
+    assert err == f"error: no article {key!r} in namespace default\n"
+    assert listed(run) == before
+    assert chunk_total(run) == total
+
+
+def test_forget_in_another_namespace_leaves_this_one_alone(run, two_articles):
+    code, _, err = run("forget", VANCE_ID, "--namespace", "elsewhere")
+    assert code == 1 and VANCE_ID in err and "elsewhere" in err
+    assert [a["id"] for a in listed(run)] == [VANCE_ID, LIBRARY_ID]
+
+
+def test_empty_or_unknown_namespace_says_so_in_one_line(run, two_articles):
+    assert run("sources", "--namespace", "elsewhere") == (0, "no articles in namespace elsewhere\n", "")
+    code, out, _ = run("sources", "vance", "--namespace", "elsewhere")
+    assert (code, out) == (0, "no articles in namespace elsewhere\n")
+    assert run("sources", "--namespace", "elsewhere", "--json") == (0, "[]\n", "")
+    code, out, err = run("sources", "--namespace", "bad name!")
+    assert (code, out) == (1, "")
+    assert err.startswith("error: invalid namespace") and err.count("\n") == 1
+
+
+def test_sources_on_a_fresh_store_says_there_is_nothing_yet(run):
+    assert run("sources") == (0, "no articles in namespace default\n", "")
