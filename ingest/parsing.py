@@ -97,13 +97,17 @@ def parse_text(text: str, source: str | None = None) -> Article:
     body = "\n".join(lines)
     if not body.strip() and len(title) > MAX_TITLE_CHARS:  # one long line: text without a headline
         title, body = "", title
-    url = meta.get("url") or (meta["source"] if meta.get("source", "").startswith("http") else None)
+    named = meta.get("source", "")
+    url = meta.get("url") or (named if named.startswith("http") else None)
+    # An outlet named on the SOURCE line ("Harbour Gazette") beats the link's host, as in the
+    # Markdown and JSON formats.
+    outlet = meta.get("outlet") or (named if named and not named.startswith("http") else None)
     return make_article(
         title.strip(),
         body,
         url=url,
         published_at=parse_date(meta.get("date")),
-        source=_outlet(url) or meta.get("outlet") or meta.get("source") or source,
+        source=outlet or _outlet(url) or source,
     )
 
 

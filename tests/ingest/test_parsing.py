@@ -43,6 +43,12 @@ def test_source_line_sets_url_and_outlet():
     assert article.published_at == datetime(2024, 1, 2, tzinfo=UTC)
 
 
+def test_an_outlet_named_on_the_source_line_beats_the_links_host():
+    article = parse_text("A title\nSOURCE: Harbour Gazette\nURL: https://gazette.example/a\n\nBody.")
+    assert article.source == "Harbour Gazette"
+    assert article.url == "https://gazette.example/a"
+
+
 def test_title_without_date_leaves_published_at_unknown():
     article = parse_text("Only a title\n\nAnd a body.")
     assert article.title == "Only a title"
