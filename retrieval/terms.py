@@ -96,6 +96,14 @@ def stem(word: str) -> str:
     return w[:-1] if len(w) > 4 and w.endswith("e") else w
 
 
+@functools.lru_cache(maxsize=1 << 18)
+def _term(word: str) -> str:
+    """The stem of a lower-cased ``word``, or ``""`` for a stop word or a single character."""
+    return "" if len(word) < 2 or word in STOP else stem(word)
+
+
 def terms(text: str) -> list[str]:
     """Content-word stems of ``text``, in order (repeats kept)."""
-    return [stem(w) for w in WORD.findall(text) if w.lower() not in STOP and len(w) > 1]
+    # One lower() for the whole text and one cached call per word: this runs over every chunk
+    # when a process builds its search index.
+    return list(filter(None, map(_term, WORD.findall(text.lower()))))
