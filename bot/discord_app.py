@@ -75,6 +75,7 @@ class NewsdeskBot(commands.Bot):
         self.cooldown = Cooldown(settings.ask_cooldown_seconds)
         self.tree.error(self.on_app_command_error)
         self._warming: asyncio.Task[None] | None = None
+        self._refreshing: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
         for name in cog_modules():
@@ -99,6 +100,9 @@ class NewsdeskBot(commands.Bot):
         log.info("connected as %s (id %s) to %d guilds", self.user, user_id, len(self.guilds))
         if self._warming is None or self._warming.done():
             self._warming = asyncio.create_task(self._warm([str(g.id) for g in self.guilds]))
+        every = self.settings.index_refresh_seconds
+        if every > 0 and (self._refreshing is None or self._refreshing.done()):
+            self._refreshing = asyncio.create_task(self._keep_fresh(every))
 
     async def _warm(self, namespaces: list[str]) -> None:
         """Build the servers' search indexes in the background, so no first question waits."""
@@ -108,6 +112,28 @@ class NewsdeskBot(commands.Bot):
             log.warning("could not prepare the search indexes: %s", exc)
             return
         log.info("search indexes ready for %d servers", len(warmed))
+
+    async def _keep_fresh(self, every: float) -> None:
+        """Catch the search indexes up with articles other processes add, between questions.
+
+        A terminal ``newsdesk ingest`` or a second bot writing to the same store changes it
+        behind this process's back; each question would notice and catch up, but after a bulk
+        ingest the first one would wait seconds for it. One fingerprint read per server every
+        ``every`` seconds moves that work off the question's path.
+        """
+        if self._warming is not None:
+            await asyncio.wait({self._warming})
+        while not self.is_closed():
+            await asyncio.sleep(every)
+            try:
+                await self.newsroom.warm([str(g.id) for g in self.guilds])
+            except Exception as exc:  # the store is down: retried next round, questions say so
+                log.warning("could not refresh the search indexes: %s", exc)
+
+    async def close(self) -> None:
+        if self._refreshing is not None:
+            self._refreshing.cancel()
+        await super().close()
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: mentions and replies are handled by the ask cog's listener."""

@@ -97,4 +97,10 @@ class Settings(BaseSettings):
     ask_cooldown_seconds: float = Field(
         default=10.0, description="Seconds a member waits between two questions (/ask or mention); 0 = off."
     )
+    index_refresh_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="Seconds between the bot's checks for articles other processes added, "
+        "so its search indexes catch up before a question waits for them; 0 = off.",
+    )
     log_level: str = Field(default="INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")

@@ -480,3 +480,35 @@ async def test_search_indexes_are_built_at_start_so_the_first_question_does_not_
     assert "[1]" in followup_texts(requests)[0]
     assert reads == []  # answered from the index built at start, not by reading the store
     assert str(empty.id) not in newsroom.store.namespaces()
+
+
+async def test_articles_added_behind_the_bots_back_are_indexed_before_the_next_question(
+    fake: FakeDiscord, start_bot, newsroom, monkeypatch
+):
+    guild = fake.add_guild("Halden")
+    ingest_article(newsroom, guild, "vance-lighthouse-guild.txt")
+    harness: Harness = await start_bot(index_refresh_seconds=0.05)
+    await asyncio.wait_for(harness.bot._warming, timeout=30)
+
+    reads: list[int] = []
+    real_get_chunks = newsroom.store.get_chunks
+    monkeypatch.setattr(
+        newsroom.store, "get_chunks", lambda ns, ids: reads.append(len(ids)) or real_get_chunks(ns, ids)
+    )
+    # Another writer (a terminal ingest) adds an article; no question is asked meanwhile.
+    ingest_article(newsroom, guild, "bakery-strike.txt")
+    for _ in range(400):
+        if reads:
+            break
+        await asyncio.sleep(0.05)
+    assert reads, "the bot never caught its index up with the new article"
+    reads.clear()  # a question during the catch-up waits for it, and reads nothing itself
+
+    requests = await harness.command(
+        "ask",
+        {"question": "How long did the bakery strike in Wrenfield last?"},
+        guild=guild,
+        user=fake.user("reader"),
+    )
+    assert "nine days" in followup_texts(requests)[0]
+    assert reads == []  # the question found the new article without reading the store
