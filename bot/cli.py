@@ -15,6 +15,7 @@ from bot.cli_doctor import add_doctor_arguments, run_doctor
 from bot.cli_eval import add_eval_arguments, cmd_eval
 from bot.cli_feeds import add_feeds_arguments, cmd_feeds
 from bot.cli_sources import add_forget_arguments, add_sources_arguments, cmd_forget, cmd_sources
+from bot.followups import follow_up_query, refers_back
 from bot.newsroom import Newsroom
 from bot.render_text import answer_text, report_text
 from bot.settings import Settings
@@ -99,19 +100,29 @@ def _ask_batch(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
-    out.write("Ask about the ingested news. Empty line or Ctrl-D to quit.\n")
+    out.write(
+        'Ask about the ingested news; a question like "when did he meet them?" continues the one '
+        "before it. Empty line or Ctrl-D to quit.\n"
+    )
+    previous = ""  # the last retrieval query, which a follow-up continues
     while True:
         try:
-            question = input("? ")
+            question = " ".join(input("? ").split())
         except (EOFError, KeyboardInterrupt):
             out.write("\n")
             return 0
-        if not question.strip() or question.strip() in (":q", "quit", "exit"):
+        if not question or question in (":q", "quit", "exit"):
             return 0
+        query = question
+        if previous and refers_back(question):
+            query = follow_up_query(previous, question)
+            out.write(f"(following on from “{previous}”)\n")
         try:
-            out.write(answer_text(room.ask_sync(question, args.namespace, k=args.k)) + "\n\n")
+            out.write(answer_text(room.ask_sync(query, args.namespace, k=args.k)) + "\n\n")
         except NewsdeskError as exc:
             out.write(f"error: {exc}\n\n")
+            continue
+        previous = query
 
 
 def cmd_stats(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:

@@ -19,6 +19,7 @@ from discord.ext import commands
 
 from bot.cooldown import CooldownActive
 from bot.discord_app import APOLOGY, namespace_for, one_line
+from bot.followups import follow_up_query
 from bot.permissions import GUILD_ONLY_MESSAGE
 from bot.render_discord import NO_PINGS, answer_messages
 from retrieval.errors import NewsdeskError
@@ -29,22 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 500
-# A follow-up's retrieval query carries at most this much of the conversation before it.
-MAX_CONTEXT_CHARS = 300
 EMPTY_MENTION = "Ask me a question after the mention, for example: @Newsdesk who won the vote?"
-
-
-def follow_up_query(previous: str, follow_up: str) -> str:
-    """The retrieval query for a reply to an answer: the previous question, then the follow-up.
-
-    "when did he meet them?" after "who did Lavrov meet?" searches for both, so the pronouns land
-    on the same articles. The carried context is capped so long chains do not grow without end.
-    """
-    context = " ".join(previous.split())
-    if len(context) > MAX_CONTEXT_CHARS:
-        context = context[-MAX_CONTEXT_CHARS:]
-        context = context.split(" ", 1)[1] if " " in context else context
-    return f"{context} {' '.join(follow_up.split())}".strip()
 
 
 def strip_mentions(content: str, user_id: int, role_id: int | None = None) -> str:

@@ -7,9 +7,10 @@ import importlib.util
 import pytest
 
 from bot import cli
-from bot.cogs.ask import MAX_CONTEXT_CHARS, Conversations, follow_up_query, strip_mentions
+from bot.cogs.ask import Conversations, strip_mentions
 from bot.cogs.ingest import check_attachment
 from bot.discord_app import COGS, bot_intents, cog_modules, namespace_for
+from bot.followups import MAX_CONTEXT_CHARS, follow_up_query
 from bot.library import matching
 from bot.permissions import GuildOnly, Refusal
 from bot.settings import Settings
