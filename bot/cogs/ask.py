@@ -10,6 +10,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,10 +20,11 @@ from discord.ext import commands
 
 from bot.cooldown import CooldownActive
 from bot.discord_app import APOLOGY, namespace_for, one_line
-from bot.followups import follow_up_query
+from bot.followups import follow_up_query, refers_back
 from bot.permissions import GUILD_ONLY_MESSAGE
-from bot.render_discord import NO_PINGS, answer_messages
+from bot.render_discord import NO_PINGS, answer_messages, shorten
 from retrieval.errors import NewsdeskError
+from retrieval.models import Answer
 
 if TYPE_CHECKING:
     from bot.discord_app import NewsdeskBot
@@ -30,6 +32,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 500
+# A question that leans on the one before it ("when did he arrive?") continues the same member's
+# last question in the same channel when it came this recently, reply or not.
+FOLLOW_UP_SECONDS = 15 * 60
 EMPTY_MENTION = "Ask me a question after the mention, for example: @Newsdesk who won the vote?"
 
 
@@ -119,12 +124,47 @@ def thread_id(channel: object) -> int | None:
     return channel.id if isinstance(channel, discord.Thread) else None
 
 
+class RecentAskers:
+    """Each member's last question per channel, for follow-ups asked without replying.
+
+    In memory only and bounded: the context is minutes old or useless.
+    """
+
+    def __init__(self, seconds: float = FOLLOW_UP_SECONDS, capacity: int = 2000) -> None:
+        self.seconds = seconds
+        self.capacity = capacity
+        self._last: OrderedDict[tuple[int, int], tuple[str, float]] = OrderedDict()
+
+    def note(self, channel_id: int | None, user_id: int, query: str) -> None:
+        if channel_id is None:
+            return
+        self._last[(channel_id, user_id)] = (query, time.monotonic())
+        self._last.move_to_end((channel_id, user_id))
+        while len(self._last) > self.capacity:
+            self._last.popitem(last=False)
+
+    def continued(self, channel_id: int | None, user_id: int, question: str) -> str | None:
+        """The member's recent question here that ``question`` follows on from, if it does."""
+        found = self._last.get((channel_id, user_id)) if channel_id is not None else None
+        if found is None or time.monotonic() - found[1] > self.seconds or not refers_back(question):
+            return None
+        return found[0]
+
+
+def following_on(answer: Answer, previous: str) -> Answer:
+    """``answer`` with a note saying which question it was taken to continue."""
+    asked = discord.utils.escape_markdown(shorten(previous, 120))
+    note = f"Taken as a follow-up to “{asked}”."
+    return replace(answer, notice=f"{note} {answer.notice}" if answer.notice else note)
+
+
 class Ask(commands.Cog):
     """Questions, by slash command or by mentioning the bot."""
 
     def __init__(self, bot: NewsdeskBot) -> None:
         self.bot = bot
         self.conversations = Conversations(bot.settings.data_dir / "conversations.sqlite3")
+        self.askers = RecentAskers()
 
     async def remember(self, keys: Iterable[int | None], question: str) -> None:
         """Note what these answers (and thread) continue; losing it only loses follow-up context."""
@@ -157,13 +197,18 @@ class Ask(commands.Cog):
         namespace = namespace_for(interaction.guild_id)
         self.bot.cooldown.hit(interaction.user.id)
         await interaction.response.defer(thinking=True, ephemeral=private)
-        answer = await self.bot.newsroom.ask(question, namespace=namespace)
+        previous = self.askers.continued(interaction.channel_id, interaction.user.id, question)
+        query = follow_up_query(previous, question) if previous else question
+        answer = await self.bot.newsroom.ask(query, namespace=namespace)
+        if previous:
+            answer = following_on(answer, previous)
         sent = [
             await interaction.followup.send(text, ephemeral=private, allowed_mentions=NO_PINGS, wait=True)
             for text in answer_messages(answer)
         ]
         thread = None if private else thread_id(interaction.channel)
-        await self.remember([*(m.id for m in sent), thread], question)
+        await self.remember([*(m.id for m in sent), thread], query)
+        self.askers.note(interaction.channel_id, interaction.user.id, query)
         log.info(
             "ask guild=%s user=%s mode=%s citations=%d messages=%d",
             namespace,
@@ -205,14 +250,23 @@ class Ask(commands.Cog):
         except CooldownActive as exc:
             await message.reply(str(exc), allowed_mentions=NO_PINGS, delete_after=min(exc.retry_after, 30.0))
             return
+        implicit = None
+        if previous is None:  # not a reply, nor in a thread the bot answered in
+            implicit = previous = self.askers.continued(message.channel.id, message.author.id, question)
         query = follow_up_query(previous, question) if previous else question
-        await self._answer_message(message, query)
+        await self._answer_message(message, query, implicit)
+        self.askers.note(message.channel.id, message.author.id, query)
 
-    async def _answer_message(self, message: discord.Message, query: str) -> None:
+    async def _answer_message(
+        self, message: discord.Message, query: str, implicit: str | None = None
+    ) -> None:
+        """Reply with the answer to ``query``; ``implicit``: the question it was taken to continue."""
         assert message.guild is not None  # noqa: S101 - checked by the caller
         try:
             async with message.channel.typing():
                 answer = await self.bot.newsroom.ask(query, namespace=namespace_for(message.guild.id))
+            if implicit:
+                answer = following_on(answer, implicit)
             texts = answer_messages(answer)
         except NewsdeskError as exc:
             await message.reply(one_line(exc), allowed_mentions=NO_PINGS)

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 HELP = """\
 **/ask** `question` — an answer quoted from this server's articles, with numbered sources. \
 Set `private` to see it alone.
-**@mention** me with a question, or **reply** to one of my answers to follow up on it.
+**@mention** me with a question, or **reply** to one of my answers to follow up on it \
+(a question like "when did they meet?" right after yours follows it up too).
 **/sources** `[query]` — the newest articles here, or those matching your words.
 **/stats** — how many articles and passages this server holds.
 **/ingest** `url` or `file` — add an article (Manage Server or a manager role).

@@ -128,3 +128,42 @@ async def test_mentioning_the_bots_managed_role_counts_as_a_mention(
     assert "Ilse Varga" in reply.payload["content"]
     assert reply.payload["allowed_mentions"] == {"parse": []}
     assert str(reply.payload["message_reference"]["message_id"]) != str(ignored)
+
+
+async def test_a_mention_leaning_on_the_members_last_question_follows_it_up_without_a_reply(
+    fake: FakeDiscord, start_bot, newsroom, asked
+):
+    guild = halden(fake, newsroom)
+    await start_bot()
+    reader, other = fake.user("reader"), fake.user("other")
+    mention = f"<@{fake.bot.id}>"
+
+    await fake.say(guild, reader, f"{mention} {FIRST}")
+    await fake.wait_for(lambda: len(posted_in(fake, guild.channel_id)) == 1)
+    await fake.say(guild, reader, f"{mention} When did they meet?")
+    await fake.wait_for(lambda: len(posted_in(fake, guild.channel_id)) == 2)
+    assert asked == [FIRST, f"{FIRST} When did they meet?"]
+    follow_up = posted_in(fake, guild.channel_id)[1].payload["content"]
+    assert "3 March 2025" in follow_up
+    assert f"Taken as a follow-up to “{FIRST}”" in follow_up  # says how it read the question
+
+    # another member's question is their own, and so is one that names its subject
+    await fake.say(guild, other, f"{mention} When did they meet?")
+    await fake.wait_for(lambda: len(posted_in(fake, guild.channel_id)) == 3)
+    await fake.say(guild, reader, f"{mention} What did the Harbour council approve?")
+    await fake.wait_for(lambda: len(posted_in(fake, guild.channel_id)) == 4)
+    assert asked[2:] == ["When did they meet?", "What did the Harbour council approve?"]
+    assert "follow-up" not in posted_in(fake, guild.channel_id)[3].payload["content"]
+
+
+async def test_ask_follows_up_the_members_last_question_in_the_channel(
+    fake: FakeDiscord, start_bot, newsroom, asked
+):
+    guild = halden(fake, newsroom)
+    harness = await start_bot()
+    reader = fake.user("reader")
+    await harness.command("ask", {"question": FIRST}, guild=guild, user=reader)
+    requests = await harness.command("ask", {"question": "what will it do?"}, guild=guild, user=reader)
+    assert asked == [FIRST, f"{FIRST} what will it do?"]
+    (followup,) = [r for r in requests if r.method == "POST" and "/webhooks/" in r.path]
+    assert f"Taken as a follow-up to “{FIRST}”" in followup.payload["content"]
