@@ -15,6 +15,7 @@ import discord
 import pytest
 from discord.app_commands import CommandTree
 
+from bot import cli
 from bot.discord_app import NewsdeskBot
 from bot.newsroom import Newsroom
 from bot.settings import Settings
@@ -177,3 +178,21 @@ async def start_bot(
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
+
+
+@pytest.fixture
+def run(
+    newsroom: Newsroom,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Callable[..., tuple[int, str, str]]:
+    """``run(*argv)`` runs the ``newsdesk`` CLI on the test's newsroom: (exit code, stdout, stderr)."""
+    monkeypatch.setattr(cli.Newsroom, "from_settings", classmethod(lambda cls, s: newsroom))
+
+    def _run(*argv: str) -> tuple[int, str, str]:
+        code = cli.main(list(argv), settings=settings)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return _run

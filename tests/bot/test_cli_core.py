@@ -4,22 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from bot import cli
-
-
-@pytest.fixture
-def run(newsroom, settings, monkeypatch, capsys):
-    monkeypatch.setattr(cli.Newsroom, "from_settings", classmethod(lambda cls, s: newsroom))
-
-    def _run(*argv: str) -> tuple[int, str, str]:
-        code = cli.main(list(argv), settings=settings)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
-
 
 def test_ingest_json_report_then_rerun_is_a_noop(run, seed_dir):
     code, out, _ = run("ingest", str(seed_dir), "--json")

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
-
 ARTICLES = Path(__file__).resolve().parent / "articles"
 VANCE_URL = "https://courier.example/vance-guild"
 LIBRARY_URL = "https://courier.example/floating-library"
@@ -24,18 +22,6 @@ def url_id(url: str) -> str:
 
 VANCE_ID = url_id(VANCE_URL)
 LIBRARY_ID = url_id(LIBRARY_URL)
-
-
-@pytest.fixture
-def run(newsroom, settings, monkeypatch, capsys):
-    monkeypatch.setattr(cli.Newsroom, "from_settings", classmethod(lambda cls, s: newsroom))
-
-    def _run(*argv: str) -> tuple[int, str, str]:
-        code = cli.main(list(argv), settings=settings)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
 
 
 @pytest.fixture
