@@ -19,8 +19,9 @@ from bot.followups import follow_up_query, refers_back
 from bot.newsroom import Newsroom
 from bot.render_text import answer_text, report_text
 from bot.settings import Settings
-from ingest.errors import ParseError
+from ingest.errors import AttachmentTooLarge, ParseError
 from ingest.parsing import parse_date
+from ingest.pipeline import IngestReport
 from retrieval.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,25 @@ def parse_as_of(value: str | None) -> datetime | None:
     return moment
 
 
+# What ``--format`` calls each format, as the file name suffix that selects it.
+STDIN_FORMATS = {"text": ".txt", "markdown": ".md", "json": ".json", "jsonl": ".jsonl", "html": ".html"}
+
+
+def _read_stdin(args: argparse.Namespace, room: Newsroom) -> IngestReport:
+    """``newsdesk ingest -``: one document from standard input, in ``--format`` (default text)."""
+    if len(args.sources) > 1:
+        raise UsageError("'-' reads standard input and cannot be combined with other sources")
+    limit = room.attachment_max_bytes
+    data = sys.stdin.buffer.read(limit + 1)  # never more than one byte past the limit
+    if len(data) > limit:
+        raise AttachmentTooLarge(f"standard input: too large (over {limit:,} bytes)")
+    return room.ingest_bytes_sync(data, "stdin" + STDIN_FORMATS[args.format], args.namespace)
+
+
 def cmd_ingest(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
-    if args.json or not sys.stderr.isatty():
+    if "-" in args.sources:
+        report = _read_stdin(args, room)
+    elif args.json or not sys.stderr.isatty():
         report = room.ingest_sync(args.sources, args.namespace)
     else:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
@@ -157,9 +175,15 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     p = add("ingest", cmd_ingest, "Ingest files, folders (recursive), .jsonl files and URLs.")
-    p.add_argument("sources", nargs="+", metavar="PATH_OR_URL")
+    p.add_argument("sources", nargs="+", metavar="PATH_OR_URL", help="or - for standard input")
     p.add_argument("--namespace", default="default")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument(
+        "--format",
+        choices=sorted(STDIN_FORMATS),
+        default="text",
+        help="what standard input holds (with -; HTML and PDF are also recognised by content)",
+    )
 
     p = add("ask", cmd_ask, "Answer a question from the ingested articles, with citations.")
     p.add_argument("question", nargs="?")

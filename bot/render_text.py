@@ -37,7 +37,7 @@ def report_text(report: IngestReport) -> str:
     if report.articles_updated:
         parts.append(f"{report.articles_updated} updated")
     parts.append(f"{report.articles_skipped} already stored")
-    parts.append(f"{report.chunks_added} chunks written")
+    parts.append(f"{report.chunks_added} chunk{'s' if report.chunks_added != 1 else ''} written")
     if report.errors:
         parts.append(f"{len(report.errors)} failed")
     lines = ["Ingested: " + ", ".join(parts) + f" ({report.seconds:.1f} s)."]

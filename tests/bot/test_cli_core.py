@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
+
+import pytest
 
 
 def test_ingest_json_report_then_rerun_is_a_noop(run, seed_dir):
@@ -92,3 +95,46 @@ def test_stats_counts_articles_and_chunks(run, seed_dir):
     assert code == 0
     assert stats["namespaces"]["default"]["articles"] == 1
     assert stats["namespaces"]["default"]["chunks"] >= 1
+
+
+class _Stdin:
+    def __init__(self, data: bytes) -> None:
+        self.buffer = io.BytesIO(data)
+
+
+FOG_HORN = b"Harbour fog horn tested\nDATE: 2026-11-29\n\nThe new fog horn was tested on Saturday.\n"
+
+
+def test_ingest_reads_standard_input_for_a_dash(run, monkeypatch):
+    monkeypatch.setattr("sys.stdin", _Stdin(FOG_HORN))
+    code, out, _ = run("ingest", "-", "--json")
+    assert code == 0 and json.loads(out)["articles_added"] == 1
+    code, out, _ = run("ask", "When was the fog horn tested?", "--json")
+    assert json.loads(out)["citations"][0]["title"] == "Harbour fog horn tested"
+
+    lines = (
+        b'{"title": "Pier A reopens", "body": "Pier A reopened."}\n'
+        b'{"title": "Pier B", "body": "Pier B shut."}\n'
+    )
+    monkeypatch.setattr("sys.stdin", _Stdin(lines))
+    code, out, _ = run("ingest", "-", "--format", "jsonl", "--json")
+    assert code == 0 and json.loads(out)["articles_added"] == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "data", "message"),
+    [
+        (("-", "elsewhere.txt"), FOG_HORN, "cannot be combined with other sources"),
+        (("-",), b"", "stdin.txt: empty file"),
+        (("-",), FOG_HORN * 10, "standard input: too large (over 100 bytes)"),
+    ],
+)
+def test_ingest_from_standard_input_refuses_bad_input_and_stores_nothing(
+    run, newsroom, monkeypatch, argv, data, message
+):
+    monkeypatch.setattr(newsroom, "attachment_max_bytes", 100)
+    monkeypatch.setattr("sys.stdin", _Stdin(data))
+    code, out, err = run("ingest", *argv)
+    assert code == 1
+    assert message in out + err
+    assert newsroom.store.articles("default") == []
