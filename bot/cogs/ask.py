@@ -199,6 +199,7 @@ class Ask(commands.Cog):
         await interaction.response.defer(thinking=True, ephemeral=private)
         previous = self.askers.continued(interaction.channel_id, interaction.user.id, question)
         query = follow_up_query(previous, question) if previous else question
+        self.askers.note(interaction.channel_id, interaction.user.id, query)
         answer = await self.bot.newsroom.ask(query, namespace=namespace)
         if previous:
             answer = following_on(answer, previous)
@@ -208,7 +209,6 @@ class Ask(commands.Cog):
         ]
         thread = None if private else thread_id(interaction.channel)
         await self.remember([*(m.id for m in sent), thread], query)
-        self.askers.note(interaction.channel_id, interaction.user.id, query)
         log.info(
             "ask guild=%s user=%s mode=%s citations=%d messages=%d",
             namespace,
@@ -254,8 +254,9 @@ class Ask(commands.Cog):
         if previous is None:  # not a reply, nor in a thread the bot answered in
             implicit = previous = self.askers.continued(message.channel.id, message.author.id, question)
         query = follow_up_query(previous, question) if previous else question
-        await self._answer_message(message, query, implicit)
+        # noted before answering: a follow-up sent while this answer is on its way continues it
         self.askers.note(message.channel.id, message.author.id, query)
+        await self._answer_message(message, query, implicit)
 
     async def _answer_message(
         self, message: discord.Message, query: str, implicit: str | None = None
