@@ -199,7 +199,8 @@ class Ask(commands.Cog):
         await interaction.response.defer(thinking=True, ephemeral=private)
         previous = self.askers.continued(interaction.channel_id, interaction.user.id, question)
         query = follow_up_query(previous, question) if previous else question
-        self.askers.note(interaction.channel_id, interaction.user.id, query)
+        if not private:  # a later public answer would show it in its follow-up note
+            self.askers.note(interaction.channel_id, interaction.user.id, query)
         answer = await self.bot.newsroom.ask(query, namespace=namespace)
         if previous:
             answer = following_on(answer, previous)

@@ -167,3 +167,13 @@ async def test_ask_follows_up_the_members_last_question_in_the_channel(
     assert asked == [FIRST, f"{FIRST} what will it do?"]
     (followup,) = [r for r in requests if r.method == "POST" and "/webhooks/" in r.path]
     assert f"Taken as a follow-up to “{FIRST}”" in followup.payload["content"]
+
+
+async def test_a_private_question_is_never_continued_in_public(fake: FakeDiscord, start_bot, newsroom, asked):
+    guild = halden(fake, newsroom)
+    harness = await start_bot()
+    reader = fake.user("reader")
+    await harness.command("ask", {"question": FIRST, "private": True}, guild=guild, user=reader)
+    requests = await harness.command("ask", {"question": "When did they meet?"}, guild=guild, user=reader)
+    assert asked == [FIRST, "When did they meet?"]
+    assert FIRST not in " ".join(str(r.payload) for r in requests)
