@@ -56,12 +56,14 @@ def _read_stdin(args: argparse.Namespace, room: Newsroom) -> IngestReport:
     data = sys.stdin.buffer.read(limit + 1)  # never more than one byte past the limit
     if len(data) > limit:
         raise AttachmentTooLarge(f"standard input: too large (over {limit:,} bytes)")
-    return room.ingest_bytes_sync(data, "stdin" + STDIN_FORMATS[args.format], args.namespace)
+    return room.ingest_bytes_sync(data, "stdin" + STDIN_FORMATS[args.format or "text"], args.namespace)
 
 
 def cmd_ingest(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     if "-" in args.sources:
         report = _read_stdin(args, room)
+    elif args.format:
+        raise UsageError("--format is for standard input (-); files are read by their name and content")
     elif args.json or not sys.stderr.isatty():
         report = room.ingest_sync(args.sources, args.namespace)
     else:
@@ -181,8 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--format",
         choices=sorted(STDIN_FORMATS),
-        default="text",
-        help="what standard input holds (with -; HTML and PDF are also recognised by content)",
+        help="what standard input (-) holds: text by default; HTML and PDF are also recognised by content",
     )
 
     p = add("ask", cmd_ask, "Answer a question from the ingested articles, with citations.")

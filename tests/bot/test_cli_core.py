@@ -126,6 +126,7 @@ def test_ingest_reads_standard_input_for_a_dash(run, monkeypatch):
     [
         (("-", "elsewhere.txt"), FOG_HORN, "cannot be combined with other sources"),
         (("-",), b"", "stdin.txt: empty file"),
+        (("elsewhere.txt", "--format", "json"), FOG_HORN, "--format is for standard input (-)"),
         (("-",), FOG_HORN * 10, "standard input: too large (over 100 bytes)"),
     ],
 )
