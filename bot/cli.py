@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, time
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -16,13 +16,14 @@ from bot.cli_eval import add_eval_arguments, cmd_eval
 from bot.cli_feeds import add_feeds_arguments, cmd_feeds
 from bot.cli_sources import add_forget_arguments, add_sources_arguments, cmd_forget, cmd_sources
 from bot.followups import follow_up_query, refers_back
+from bot.library import parse_day
 from bot.newsroom import Newsroom
 from bot.render_text import answer_text, report_text
 from bot.settings import Settings
-from ingest.errors import AttachmentTooLarge, ParseError
-from ingest.parsing import parse_date
+from ingest.errors import AttachmentTooLarge
 from ingest.pipeline import IngestReport
 from retrieval.errors import NewsdeskError
+from retrieval.service import Limits
 
 log = logging.getLogger(__name__)
 
@@ -33,15 +34,17 @@ class UsageError(NewsdeskError):
 
 def parse_as_of(value: str | None) -> datetime | None:
     """A date means the end of that day (UTC); a full timestamp is taken as is."""
-    if not value:
-        return None
-    try:
-        moment = parse_date(value)
-    except ParseError as exc:
-        raise UsageError(f"--as-of: {exc}") from None
-    if moment is not None and len(value.strip()) == 10:
-        moment = datetime.combine(moment.date(), time(23, 59, 59), tzinfo=UTC)
-    return moment
+    return parse_day(value, "--as-of", end_of_day=True)
+
+
+def limits_of(args: argparse.Namespace) -> Limits | None:
+    """The ``--since``/``--until``/``--outlet`` limits of an ``ask``, if any."""
+    limits = Limits(
+        since=parse_day(args.since, "--since"),
+        until=parse_day(args.until, "--until", end_of_day=True),
+        outlet=args.outlet,
+    )
+    return limits or None
 
 
 # What ``--format`` calls each format, as the file name suffix that selects it.
@@ -87,7 +90,9 @@ def cmd_ask(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
         return _ask_batch(args, room, out)
     if not args.question:
         raise UsageError("ask needs a QUESTION or --questions FILE.jsonl")
-    answer = room.ask_sync(args.question, args.namespace, k=args.k, as_of=parse_as_of(args.as_of))
+    answer = room.ask_sync(
+        args.question, args.namespace, k=args.k, as_of=parse_as_of(args.as_of), limits=limits_of(args)
+    )
     if args.json:
         out.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
     else:
@@ -101,6 +106,7 @@ def _ask_batch(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
+    limits = limits_of(args)  # the same for every line
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -109,7 +115,10 @@ def _ask_batch(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
             query = json.loads(line)
             row["id"] = query.get("id")
             as_of = parse_as_of(query.get("as_of") or args.as_of)
-            row.update(room.ask_sync(str(query["question"]), args.namespace, k=args.k, as_of=as_of).to_dict())
+            answer = room.ask_sync(
+                str(query["question"]), args.namespace, k=args.k, as_of=as_of, limits=limits
+            )
+            row.update(answer.to_dict())
         except (json.JSONDecodeError, KeyError, AttributeError, TypeError):
             row["error"] = f"line {number}: expected a JSON object with 'question'"
         except NewsdeskError as exc:
@@ -193,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--questions", metavar="FILE.jsonl", help="answer each {id, question, as_of?} line")
     p.add_argument("--as-of", dest="as_of", metavar="DATE", help="the moment of asking (default: now)")
+    p.add_argument("--since", metavar="DATE", help="only articles published on or after DATE")
+    p.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
+    p.add_argument("--outlet", metavar="NAME", help="only articles from this outlet (see `sources`)")
 
     p = add("chat", cmd_chat, "Ask questions interactively.")
     p.add_argument("--namespace", default="default")

@@ -23,7 +23,7 @@ from retrieval.index_cache import IndexCache
 from retrieval.lexical import LexicalIndex
 from retrieval.models import Answer
 from retrieval.search import Retriever
-from retrieval.service import Answerer, AskService
+from retrieval.service import Answerer, AskService, Limits
 from retrieval.store import ArticleSummary, ChromaStore, embedded_client, http_client
 
 log = logging.getLogger(__name__)
@@ -124,9 +124,14 @@ class Newsroom:
     # -- synchronous (terminal) --------------------------------------------------------------
 
     def ask_sync(
-        self, question: str, namespace: str = "default", k: int | None = None, as_of: datetime | None = None
+        self,
+        question: str,
+        namespace: str = "default",
+        k: int | None = None,
+        as_of: datetime | None = None,
+        limits: Limits | None = None,
     ) -> Answer:
-        return self.asker.ask(question, namespace, k=k or self.top_k, as_of=as_of)
+        return self.asker.ask(question, namespace, k=k or self.top_k, as_of=as_of, limits=limits)
 
     def ingest_sync(
         self, sources: Iterable[str], namespace: str = "default", progress: Progress | None = None
@@ -177,9 +182,19 @@ class Newsroom:
     # -- asynchronous (Discord): blocking work runs off the event loop ------------------------
 
     async def ask(
-        self, question: str, namespace: str = "default", k: int | None = None, as_of: datetime | None = None
+        self,
+        question: str,
+        namespace: str = "default",
+        k: int | None = None,
+        as_of: datetime | None = None,
+        limits: Limits | None = None,
     ) -> Answer:
-        return await asyncio.to_thread(self.ask_sync, question, namespace, k, as_of)
+        return await asyncio.to_thread(self.ask_sync, question, namespace, k, as_of, limits)
+
+    async def outlets(self, namespace: str = "default") -> list[str]:
+        """The outlets of the namespace's articles, sorted."""
+        outlets = await asyncio.to_thread(self.asker.retriever.lexical.outlets, namespace)
+        return sorted(outlets, key=str.casefold)
 
     async def ingest(self, sources: Iterable[str], namespace: str = "default") -> IngestReport:
         return await asyncio.to_thread(self.ingest_sync, list(sources), namespace)

@@ -21,6 +21,7 @@ MESSAGE_LIMIT = 2000
 EMBED_DESCRIPTION_LIMIT = 4096
 EMBED_FIELD_LIMIT = 1024
 TITLE_LIMIT = 200
+CHOICES_LIMIT = 25  # autocomplete choices Discord shows
 ELLIPSIS = "…"
 
 # Every message the bot sends: no @everyone, no role, no user, no reply ping.

@@ -17,13 +17,13 @@ def outlet_named(question: str, outlets: Iterable[str]) -> str | None:
     found = None
     longest = 0
     for outlet in outlets:
-        for name in _names(outlet):
+        for name in outlet_names(outlet):
             if len(name) > longest and _cue(name).search(question):
                 found, longest = outlet, len(name)
     return found
 
 
-def _names(outlet: str) -> set[str]:
+def outlet_names(outlet: str) -> set[str]:
     """How a question may name an outlet: "usatoday.com" as "usatoday" or "usatoday.com"."""
     text = " ".join(outlet.split()).lower()
     if not text:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from retrieval.errors import NewsdeskError
 from retrieval.extractive import ExtractiveAnswerer
 from retrieval.models import Answer, RetrievedChunk
-from retrieval.outlets import outlet_named
+from retrieval.outlets import outlet_named, outlet_names
 from retrieval.search import Retriever
-from retrieval.timeframe import time_window
+from retrieval.timeframe import Window, time_window
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +22,35 @@ MAX_QUESTION_CHARS = 1000
 
 class InvalidQuestion(NewsdeskError):
     """A question that is empty or too long."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Limits the asker set explicitly (``--since``, ``outlet:``), not read from the question.
+
+    ``since`` and ``until`` are inclusive; ``outlet`` names one of the namespace's outlets
+    (case-insensitive).
+    """
+
+    since: datetime | None = None
+    until: datetime | None = None
+    outlet: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.since or self.until or self.outlet)
+
+    def window(self) -> Window | None:
+        """The publication period, or ``None`` when no date was set."""
+        if self.since is None and self.until is None:
+            return None
+        start = self.since or datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)
+        end = (self.until or datetime(9999, 1, 1, tzinfo=UTC) - timedelta(seconds=1)) + timedelta(seconds=1)
+        day = "%Y-%m-%d"
+        if self.since and self.until:
+            phrase = f"from {self.since:{day}} to {self.until:{day}}"
+        else:
+            phrase = f"since {self.since:{day}}" if self.since else f"until {self.until:{day}}"
+        return Window(start, end, phrase)
 
 
 class Answerer(Protocol):
@@ -43,7 +72,12 @@ class AskService:
         self.answerer: Answerer = answerer or ExtractiveAnswerer()
 
     def ask(
-        self, question: str, namespace: str = "default", k: int = 10, as_of: datetime | None = None
+        self,
+        question: str,
+        namespace: str = "default",
+        k: int = 10,
+        as_of: datetime | None = None,
+        limits: Limits | None = None,
     ) -> Answer:
         """Answer ``question`` from the articles of ``namespace``.
 
@@ -52,6 +86,8 @@ class AskService:
             namespace: Whose articles (a guild id, or ``default`` for the terminal).
             k: How many chunks to retrieve.
             as_of: The moment of asking (now when ``None``); later articles are not used.
+            limits: A period and/or outlet the asker chose: only those articles are searched
+                (no fallback), and the question's own wording sets no further limit.
 
         A question naming a period ("in March 2024", "last month") or an outlet ("according to
         the Courier") is answered from the articles published in it or by it; when there are
@@ -63,6 +99,8 @@ class AskService:
         if len(question) > MAX_QUESTION_CHARS:
             raise InvalidQuestion(f"the question is too long (over {MAX_QUESTION_CHARS} characters)")
         t0 = time.perf_counter()
+        if limits:
+            return self._ask_within(question, namespace, k, as_of, limits)
         window = time_window(question, as_of)
         outlet = outlet_named(question, self.retriever.lexical.outlets(namespace))
         retrieved = self.retriever.search(question, namespace, k=k, as_of=as_of, window=window, source=outlet)
@@ -70,10 +108,47 @@ class AskService:
         if (window or outlet) and not retrieved:
             retrieved = self.retriever.search(question, namespace, k=k, as_of=as_of)
             if retrieved:
-                limits = [f"from {outlet}"] if outlet else []
-                limits += [f"published {window.phrase}"] if window else []
                 other = " and ".join(n for n, on in (("outlets", outlet), ("dates", window)) if on)
-                notice = f"Nothing {' '.join(limits)} matched; these sources are from other {other}."
+                notice = (
+                    f"Nothing {_described(outlet, window)} matched; these sources are from other {other}."
+                )
+        return self._answer(question, namespace, k, as_of, retrieved, notice, t0)
+
+    def _ask_within(
+        self, question: str, namespace: str, k: int, as_of: datetime | None, limits: Limits
+    ) -> Answer:
+        t0 = time.perf_counter()
+        if limits.since and limits.until and limits.since > limits.until:
+            raise InvalidQuestion("the period ends before it starts (since is after until)")
+        outlet = None
+        if limits.outlet:
+            outlet = self.outlet_called(limits.outlet, namespace)
+        window = limits.window()
+        retrieved = self.retriever.search(question, namespace, k=k, as_of=as_of, window=window, source=outlet)
+        if not retrieved:
+            return Answer(question, f"No articles {_described(outlet, window)} are stored here.", "empty")
+        return self._answer(question, namespace, k, as_of, retrieved, None, t0)
+
+    def outlet_called(self, name: str, namespace: str) -> str:
+        """The namespace's outlet called ``name`` (any case; "cnn" for cnn.com), else an error."""
+        outlets = sorted(self.retriever.lexical.outlets(namespace), key=str.casefold)
+        wanted = " ".join(name.split()).lower()
+        for outlet in outlets:
+            if wanted == outlet.lower() or wanted in outlet_names(outlet):  # "cnn" for cnn.com
+                return outlet
+        known = ", ".join(outlets[:8]) + (", …" if len(outlets) > 8 else "")
+        raise InvalidQuestion(f"no articles from {name!r} here" + (f" (outlets: {known})" if outlets else ""))
+
+    def _answer(
+        self,
+        question: str,
+        namespace: str,
+        k: int,
+        as_of: datetime | None,
+        retrieved: list[RetrievedChunk],
+        notice: str | None,
+        t0: float,
+    ) -> Answer:
         t1 = time.perf_counter()
         answer = self.answerer.answer(question, list(retrieved), as_of=as_of)
         t2 = time.perf_counter()
@@ -90,3 +165,10 @@ class AskService:
             timings["answer_ms"],
         )
         return replace(answer, timings_ms=timings)
+
+
+def _described(outlet: str | None, window: Window | None) -> str:
+    """``from Harbour Gazette published in March 2024`` (either part may be missing)."""
+    parts = [f"from {outlet}"] if outlet else []
+    parts += [f"published {window.phrase}"] if window else []
+    return " ".join(parts)

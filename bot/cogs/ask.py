@@ -21,10 +21,12 @@ from discord.ext import commands
 from bot.cooldown import CooldownActive
 from bot.discord_app import APOLOGY, namespace_for, one_line
 from bot.followups import follow_up_query, refers_back
+from bot.library import parse_day
 from bot.permissions import GUILD_ONLY_MESSAGE
-from bot.render_discord import NO_PINGS, answer_messages, shorten
+from bot.render_discord import CHOICES_LIMIT, NO_PINGS, answer_messages, shorten
 from retrieval.errors import NewsdeskError
 from retrieval.models import Answer
+from retrieval.service import Limits
 
 if TYPE_CHECKING:
     from bot.discord_app import NewsdeskBot
@@ -186,22 +188,31 @@ class Ask(commands.Cog):
     @app_commands.describe(
         question="Your question about the news this server has collected",
         private="Only you see the answer",
+        since="Only articles published on or after this date (YYYY-MM-DD)",
+        until="Only articles published on or before this date (YYYY-MM-DD)",
+        outlet="Only articles from this outlet; start typing to pick one",
     )
     async def ask(
         self,
         interaction: discord.Interaction[Any],
         question: app_commands.Range[str, 1, MAX_QUESTION_CHARS],
         private: bool = False,
+        since: app_commands.Range[str, 1, 40] | None = None,
+        until: app_commands.Range[str, 1, 40] | None = None,
+        outlet: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         """Answer from this server's articles, quoting them with numbered sources."""
         namespace = namespace_for(interaction.guild_id)
+        limits = Limits(
+            since=parse_day(since, "since"), until=parse_day(until, "until", end_of_day=True), outlet=outlet
+        )
         self.bot.cooldown.hit(interaction.user.id)
         await interaction.response.defer(thinking=True, ephemeral=private)
         previous = self.askers.continued(interaction.channel_id, interaction.user.id, question)
         query = follow_up_query(previous, question) if previous else question
         if not private:  # a later public answer would show it in its follow-up note
             self.askers.note(interaction.channel_id, interaction.user.id, query)
-        answer = await self.bot.newsroom.ask(query, namespace=namespace)
+        answer = await self.bot.newsroom.ask(query, namespace=namespace, limits=limits or None)
         if previous:
             answer = following_on(answer, previous)
         sent = [
@@ -218,6 +229,18 @@ class Ask(commands.Cog):
             len(answer.citations),
             len(sent),
         )
+
+    @ask.autocomplete("outlet")
+    async def outlet_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        outlets = await self.bot.newsroom.outlets(namespace_for(interaction.guild_id))
+        wanted = current.strip().lower()
+        return [app_commands.Choice(name=o[:100], value=o[:100]) for o in outlets if wanted in o.lower()][
+            :CHOICES_LIMIT
+        ]
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:

@@ -14,7 +14,7 @@ from discord.ext import commands, tasks
 
 from bot.discord_app import namespace_for
 from bot.permissions import Refusal, manager_only
-from bot.render_discord import NO_PINGS, TITLE_LIMIT, shorten, split_text
+from bot.render_discord import CHOICES_LIMIT, NO_PINGS, TITLE_LIMIT, shorten, split_text
 from ingest.feeds import FeedPoller, PollResult
 from ingest.subscriptions import Feed
 
@@ -159,7 +159,7 @@ class Feeds(commands.Cog):
             app_commands.Choice(name=shorten(f.title or f.url, 100), value=f.url[:100])
             for f in feeds
             if current.lower() in f.url.lower() or current.lower() in (f.title or "").lower()
-        ][:25]
+        ][:CHOICES_LIMIT]
 
     @tasks.loop(seconds=TICK_SECONDS)
     async def poll_loop(self) -> None:

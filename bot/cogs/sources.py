@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.discord_app import namespace_for
 from bot.library import matching, published_day
 from bot.permissions import manager_only
-from bot.render_discord import NO_PINGS, articles_description, embed, shorten
+from bot.render_discord import CHOICES_LIMIT, NO_PINGS, articles_description, embed, shorten
 from retrieval.store import ArticleSummary
 
 if TYPE_CHECKING:
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SOURCES_SHOWN = 40
-CHOICES = 25  # Discord's maximum of autocomplete choices
 
 
 def choice_name(article: ArticleSummary) -> str:
@@ -73,7 +72,7 @@ class Sources(commands.Cog):
             return []
         articles = await self.bot.newsroom.articles(namespace_for(interaction.guild_id))
         found = matching(articles, current) if current.strip() else articles
-        return [app_commands.Choice(name=choice_name(a), value=a.id[:100]) for a in found[:CHOICES]]
+        return [app_commands.Choice(name=choice_name(a), value=a.id[:100]) for a in found[:CHOICES_LIMIT]]
 
 
 async def setup(bot: NewsdeskBot) -> None:

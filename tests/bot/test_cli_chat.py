@@ -20,9 +20,9 @@ def chat(newsroom, settings, monkeypatch, capsys):
     asked: list[str] = []
     real_ask = newsroom.ask_sync
 
-    def recording_ask(question, namespace="default", k=None, as_of=None):
+    def recording_ask(question, namespace="default", k=None, as_of=None, limits=None):
         asked.append(question)
-        return real_ask(question, namespace, k, as_of)
+        return real_ask(question, namespace, k, as_of, limits)
 
     monkeypatch.setattr(newsroom, "ask_sync", recording_ask)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -139,3 +140,18 @@ def test_ingest_from_standard_input_refuses_bad_input_and_stores_nothing(
     assert code == 1
     assert message in out + err
     assert newsroom.store.articles("default") == []
+
+
+def test_ask_limits_by_outlet_and_dates(run):
+    run("ingest", str(Path(__file__).parent / "articles"))
+    code, out, _ = run("ask", "What was approved?", "--outlet", "halden courier", "--json")
+    assert code == 0
+    assert {r["url"].split("/")[2] for r in json.loads(out)["retrieved"]} == {"courier.example"}
+    code, out, _ = run(
+        "ask", "What was approved?", "--since", "2025-03-05", "--until", "2025-06-30", "--json"
+    )
+    assert {r["title"] for r in json.loads(out)["retrieved"]} == {
+        "Bakery strike in Wrenfield ends after nine days"
+    }
+    code, _, err = run("ask", "What was approved?", "--until", "2025-13-01")
+    assert code == 1 and err.strip() == "error: --until: unreadable date '2025-13-01' (no such day or time)"

@@ -19,9 +19,9 @@ def asked(newsroom, monkeypatch) -> list[str]:
     queries: list[str] = []
     real_ask = newsroom.ask
 
-    async def spy(question, namespace="default", k=None, as_of=None):
+    async def spy(question, namespace="default", k=None, as_of=None, limits=None):
         queries.append(question)
-        return await real_ask(question, namespace, k, as_of)
+        return await real_ask(question, namespace, k, as_of, limits)
 
     monkeypatch.setattr(newsroom, "ask", spy)
     return queries

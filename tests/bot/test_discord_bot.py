@@ -207,9 +207,9 @@ async def test_mention_and_reply_chain_follow_up_are_answered(fake, start_bot, n
     asked: list[str] = []
     real_ask = newsroom.ask
 
-    async def spy(question, namespace="default", k=None, as_of=None):
+    async def spy(question, namespace="default", k=None, as_of=None, limits=None):
         asked.append(question)
-        return await real_ask(question, namespace, k, as_of)
+        return await real_ask(question, namespace, k, as_of, limits)
 
     monkeypatch.setattr(newsroom, "ask", spy)
     await start_bot()
@@ -263,7 +263,7 @@ async def test_overlong_answer_is_split_at_sentences_and_sources_stay_whole(
     )
     long_answer = Answer("q", " ".join(sentences), "extractive", citations)
 
-    async def scripted(question, namespace="default", k=None, as_of=None):
+    async def scripted(question, namespace="default", k=None, as_of=None, limits=None):
         return long_answer
 
     monkeypatch.setattr(newsroom, "ask", scripted)
@@ -342,7 +342,7 @@ async def test_errors_become_one_line_or_an_apology_and_the_token_is_never_logge
     harness = await start_bot()
     reader = fake.user("reader")
 
-    async def broken(question, namespace="default", k=None, as_of=None):
+    async def broken(question, namespace="default", k=None, as_of=None, limits=None):
         raise RuntimeError("internal detail /srv/secret/path")
 
     monkeypatch.setattr(newsroom, "ask", broken)
@@ -352,7 +352,7 @@ async def test_errors_become_one_line_or_an_apology_and_the_token_is_never_logge
     assert fake.requests_to("DELETE", "/messages/@original"), "the public 'thinking' message is removed"
     assert any(r.exc_info and "internal detail" in str(r.exc_info[1]) for r in caplog.records)
 
-    async def refused(question, namespace="default", k=None, as_of=None):
+    async def refused(question, namespace="default", k=None, as_of=None, limits=None):
         raise NewsdeskError("the store is unavailable, try again in a minute")
 
     monkeypatch.setattr(newsroom, "ask", refused)
@@ -414,9 +414,9 @@ async def test_a_reply_to_an_ask_answer_is_a_follow_up(fake, start_bot, newsroom
     asked: list[str] = []
     real_ask = newsroom.ask
 
-    async def spy(question, namespace="default", k=None, as_of=None):
+    async def spy(question, namespace="default", k=None, as_of=None, limits=None):
         asked.append(question)
-        return await real_ask(question, namespace, k, as_of)
+        return await real_ask(question, namespace, k, as_of, limits)
 
     monkeypatch.setattr(newsroom, "ask", spy)
     harness = await start_bot()
@@ -448,7 +448,7 @@ async def test_a_failed_mention_answer_is_one_line_or_an_apology(
 ):
     guild = fake.add_guild("Halden")
 
-    async def failing(question, namespace="default", k=None, as_of=None):
+    async def failing(question, namespace="default", k=None, as_of=None, limits=None):
         raise error
 
     monkeypatch.setattr(newsroom, "ask", failing)
@@ -512,3 +512,33 @@ async def test_articles_added_behind_the_bots_back_are_indexed_before_the_next_q
     )
     assert "nine days" in followup_texts(requests)[0]
     assert reads == []  # the question found the new article without reading the store
+
+
+async def test_ask_options_limit_the_search_to_a_period_or_an_outlet(fake: FakeDiscord, start_bot, newsroom):
+    guild = fake.add_guild("Halden")
+    for name in ("vance-lighthouse-guild.txt", "floating-library.txt", "bakery-strike.txt"):
+        ingest_article(newsroom, guild, name)
+    harness: Harness = await start_bot()
+    reader = fake.user("reader")
+
+    async def ask(**options: str) -> list[Recorded]:
+        return await harness.command("ask", options, guild=guild, user=reader)
+
+    choices = await harness.command(
+        "ask", {"question": "x", "outlet": "cour"}, guild=guild, user=reader, autocomplete="outlet"
+    )
+    assert [c["name"] for c in callback(choices).payload["data"]["choices"]] == ["Halden Courier"]
+
+    (text,) = followup_texts(await ask(question="Who did Admiral Vance meet?", outlet="wrenfield post"))
+    assert "Bakery strike in Wrenfield" in text and "Lighthouse Guild" not in text  # only the Post's
+
+    (text,) = followup_texts(await ask(question="Who did Admiral Vance meet?", since="2025-03-05"))
+    assert "courier.example/vance-guild" not in text  # published the day before
+
+    (text,) = followup_texts(await ask(question="Who did Admiral Vance meet?", since="2030-01-01"))
+    assert text == "No articles published since 2030-01-01 are stored here."
+
+    refused = await ask(question="Who did Admiral Vance meet?", since="2025-02-30")
+    assert ephemeral_reply(refused) == "since: unreadable date '2025-02-30' (no such day or time)"
+    refused = await ask(question="Who did Admiral Vance meet?", outlet="Reuters")
+    assert ephemeral_reply(refused).startswith("no articles from 'Reuters' here (outlets: Halden Courier")

@@ -1,0 +1,100 @@
+"""Limits the asker sets explicitly (``--since``/``--until``/``--outlet``, Discord options)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ingest.chunking import chunk_article
+from retrieval.models import Article
+from retrieval.search import Retriever
+from retrieval.service import AskService, InvalidQuestion, Limits
+from retrieval.store import ChromaStore, embedded_client
+
+ASKED = datetime(2024, 5, 17, 12, tzinfo=UTC)
+
+
+def _article(aid: str, source: str, day: int, crowns: int) -> Article:
+    return Article(
+        id=aid,
+        title="Council approves budget",
+        body=f"The council approved the budget of {crowns} million crowns.",
+        published_at=datetime(2024, 5, day, 9, tzinfo=UTC),
+        source=source,
+    )
+
+
+@pytest.fixture
+def asker(tmp_path: Path, embedder) -> AskService:
+    store = ChromaStore(embedded_client(tmp_path / "chroma"), embedder.name)
+    for art in (
+        _article("early", "The Lindmoor Courier", 2, 3),
+        _article("mid", "cnn.com", 9, 4),
+        _article("late", "Harbour Gazette", 16, 5),
+    ):
+        chunks = chunk_article(art)
+        store.write_article("ns", art, chunks, embedder.embed([c.text for c in chunks]))
+    return AskService(Retriever(store, embedder))
+
+
+def ids(answer) -> set[str]:
+    return {r.article_id for r in answer.retrieved}
+
+
+def test_since_and_until_are_inclusive_days(asker):
+    def within(**days: int) -> set[str]:
+        limits = Limits(**{k: datetime(2024, 5, d, tzinfo=UTC) for k, d in days.items()})
+        return ids(asker.ask("How large is the budget?", "ns", as_of=ASKED, limits=limits))
+
+    assert within(since=9) == {"mid", "late"}
+    assert within(since=10) == {"late"}
+    # an until of a whole day reaches its last second (the CLI and Discord pass 23:59:59)
+    until_end_of_9 = Limits(until=datetime(2024, 5, 9, 23, 59, 59, tzinfo=UTC))
+    assert ids(asker.ask("How large is the budget?", "ns", as_of=ASKED, limits=until_end_of_9)) == {
+        "early",
+        "mid",
+    }
+    assert within(since=3, until=15) == {"mid"}
+
+
+def test_an_outlet_is_named_in_any_case_or_by_its_domain_label(asker):
+    for name, aid in (("harbour gazette", "late"), ("CNN", "mid"), ("cnn.com", "mid")):
+        answer = asker.ask("How large is the budget?", "ns", as_of=ASKED, limits=Limits(outlet=name))
+        assert ids(answer) == {aid}
+        assert {c.article_id for c in answer.citations} == {aid}
+
+
+def test_explicit_limits_do_not_fall_back_and_say_what_held_nothing(asker):
+    limits = Limits(since=datetime(2024, 5, 10, tzinfo=UTC), outlet="The Lindmoor Courier")
+    answer = asker.ask("How large is the budget?", "ns", as_of=ASKED, limits=limits)
+    assert answer.mode == "empty" and answer.retrieved == () and answer.citations == ()
+    assert answer.text == "No articles from The Lindmoor Courier published since 2024-05-10 are stored here."
+
+
+def test_explicit_limits_replace_those_read_from_the_question(asker):
+    # the question names the Courier, the asker chose the Gazette: the choice wins
+    limits = Limits(outlet="Harbour Gazette")
+    answer = asker.ask(
+        "According to The Lindmoor Courier, how large is the budget?", "ns", as_of=ASKED, limits=limits
+    )
+    assert ids(answer) == {"late"}
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        (
+            Limits(outlet="Reuters"),
+            "no articles from 'Reuters' here (outlets: cnn.com, Harbour Gazette, The Lindmoor Courier)",
+        ),
+        (
+            Limits(since=datetime(2024, 5, 9, tzinfo=UTC), until=datetime(2024, 5, 2, tzinfo=UTC)),
+            "the period ends before it starts",
+        ),
+    ],
+)
+def test_unusable_limits_are_refused_with_the_reason(asker, limits, message):
+    with pytest.raises(InvalidQuestion, match=message.replace("(", r"\(").replace(")", r"\)")):
+        asker.ask("How large is the budget?", "ns", as_of=ASKED, limits=limits)
