@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.settings import Settings
-from ingest.errors import AttachmentTooLarge
+from ingest.errors import AttachmentTooLarge, UrlRefused
 from ingest.feeds import FeedPoller
 from ingest.fetch import Fetcher, FetchLimits
 from ingest.loaders import Item, UrlLoader, articles_from_bytes, limit_items
 from ingest.pipeline import Ingestor, IngestReport, Progress
 from ingest.subscriptions import FeedRegistry
+from ingest.urls import is_url
 from retrieval.embedder import MiniLMEmbedder
 from retrieval.errors import ArticleNotFound
 from retrieval.extractive import ExtractiveAnswerer
@@ -75,6 +76,9 @@ def fetcher_from_settings(settings: Settings) -> Fetcher:
             allow_private=settings.allow_private_urls,
         )
     )
+
+
+MAX_LINKS = 10  # links one /ingest may fetch
 
 
 @dataclass
@@ -196,8 +200,17 @@ class Newsroom:
         outlets = await asyncio.to_thread(self.asker.retriever.lexical.outlets, namespace)
         return sorted(outlets, key=str.casefold)
 
-    async def ingest(self, sources: Iterable[str], namespace: str = "default") -> IngestReport:
-        return await asyncio.to_thread(self.ingest_sync, list(sources), namespace)
+    async def ingest_urls(self, urls: Iterable[str], namespace: str = "default") -> IngestReport:
+        """Fetch and ingest links (for Discord: never a path on this machine, whatever is given)."""
+        urls = list(urls)
+        if not urls:
+            raise UrlRefused("no link given; give one starting with https://")
+        if len(urls) > MAX_LINKS:
+            raise UrlRefused(f"{len(urls)} links; give at most {MAX_LINKS} at once")
+        for url in urls:
+            if not is_url(url):
+                raise UrlRefused(f"{url[:80]!r} is not a link; give one starting with https://")
+        return await asyncio.to_thread(self.ingest_sync, urls, namespace)
 
     async def ingest_bytes(self, data: bytes, name: str, namespace: str = "default") -> IngestReport:
         return await asyncio.to_thread(self.ingest_bytes_sync, data, name, namespace)

@@ -40,7 +40,7 @@ class Ingest(commands.Cog):
 
     @app_commands.command(name="ingest")
     @app_commands.describe(
-        url="Link to a news article",
+        url="Link to a news article (or up to 10, separated by spaces)",
         file="An article file: text, Markdown, HTML, JSON/JSONL or PDF",
     )
     @manager_only()
@@ -62,7 +62,7 @@ class Ingest(commands.Cog):
             data = await file.read()
             report = await newsroom.ingest_bytes(data, file.filename, namespace=namespace)
         else:
-            report = await newsroom.ingest([str(url).strip()], namespace=namespace)
+            report = await newsroom.ingest_urls(str(url).split(), namespace=namespace)
         await interaction.followup.send(ingest_message(report), allowed_mentions=NO_PINGS)
         log.info(
             "ingest guild=%s user=%s added=%d skipped=%d errors=%d",

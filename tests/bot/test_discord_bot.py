@@ -542,3 +542,36 @@ async def test_ask_options_limit_the_search_to_a_period_or_an_outlet(fake: FakeD
     assert ephemeral_reply(refused) == "since: unreadable date '2025-02-30' (no such day or time)"
     refused = await ask(question="Who did Admiral Vance meet?", outlet="Reuters")
     assert ephemeral_reply(refused).startswith("no articles from 'Reuters' here (outlets: Halden Courier")
+
+
+@pytest.mark.parametrize(
+    "given", ["{secret}", "file://{secret}", "{folder}", "  {secret} ", "ftp://example.org/a"]
+)
+async def test_ingest_url_never_reads_the_bots_own_files(
+    fake: FakeDiscord, start_bot, newsroom, tmp_path, given
+):
+    secret = tmp_path / "env-copy.txt"
+    secret.write_text("Bot settings\n\nDISCORD_TOKEN=not-a-real-token-but-secret\n", encoding="utf-8")
+    guild = fake.add_guild("Halden")
+    harness: Harness = await start_bot()
+    editor = fake.user("editor", manage_guild=True)
+    url = given.format(secret=secret, folder=tmp_path)
+    requests = await harness.command("ingest", {"url": url}, guild=guild, user=editor)
+    shown = " ".join(str(r.payload) for r in requests)
+    assert "not-a-real-token" not in shown
+    assert newsroom.store.articles(str(guild.id)) == []
+    assert "https://" in shown or "http and https" in shown  # the refusal says what is accepted
+
+
+async def test_ingest_takes_several_links_at_once_up_to_a_limit(fake: FakeDiscord, start_bot, newsroom):
+    guild = fake.add_guild("Halden")
+    harness: Harness = await start_bot()
+    editor = fake.user("editor", manage_guild=True)
+    links = " ".join(f"https://news.invalid/story-{i}" for i in range(11))
+    refused = await harness.command("ingest", {"url": links}, guild=guild, user=editor)
+    assert ephemeral_reply(refused) == "11 links; give at most 10 at once"
+    tried = await harness.command(
+        "ingest", {"url": "https://a.invalid/x https://b.invalid/y"}, guild=guild, user=editor
+    )
+    (text,) = followup_texts(tried)
+    assert "a.invalid/x" in text and "b.invalid/y" in text  # both fetched (and both failed, offline)
