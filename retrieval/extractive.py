@@ -65,7 +65,6 @@ class ExtractiveAnswerer:
             the best sentence's.
         rank_weight: Weight of the chunk's retrieval rank (which carries relevance and recency)
             in a sentence's score.
-        question_penalty: Subtracted from sentences that are questions themselves.
         fragment_penalty: Subtracted from lines without a sentence end (headings, link teasers).
         type_weight: Weight of offering the kind of answer asked for, near the matched words.
     """
@@ -77,7 +76,6 @@ class ExtractiveAnswerer:
         min_coverage: float = 0.15,
         keep_ratio: float = 0.6,
         rank_weight: float = 0.15,
-        question_penalty: float = 0.3,
         fragment_penalty: float = 0.1,
         type_weight: float = 1.0,
     ) -> None:
@@ -87,7 +85,6 @@ class ExtractiveAnswerer:
         self.keep_ratio = keep_ratio
         self.rank_weight = rank_weight
         self.type_weight = type_weight
-        self.question_penalty = question_penalty
         self.fragment_penalty = fragment_penalty
 
     def answer(
@@ -133,8 +130,13 @@ class ExtractiveAnswerer:
         for (rank, chunk, lo, hi), found in zip(spans, matches, strict=True):
             text = chunk.text[lo:hi]
             words = len(text.split())
-            # Too short to say anything, or the headline repeated inside the body.
-            if words < 5 or " ".join(text.split()) == " ".join(chunk.title.split()):
+            # Too short to say anything, the headline repeated inside the body, or a question
+            # (an article's own question asserts nothing, and quoting it back answers nothing).
+            if (
+                words < 5
+                or " ".join(text.split()) == " ".join(chunk.title.split())
+                or text.rstrip("\"'”’)]").endswith("?")
+            ):
                 continue
             got = 0.0
             for t in q.terms:
@@ -148,9 +150,7 @@ class ExtractiveAnswerer:
                 score -= 0.1
             if _CAPTION.search(text):
                 score -= 0.2
-            if text.rstrip("\"'”’)]").endswith("?"):
-                score -= self.question_penalty  # an article's own question does not answer it
-            elif not _ENDS_SENTENCE.search(text):
+            if not _ENDS_SENTENCE.search(text):
                 score -= self.fragment_penalty  # headings, link teasers, list lines
             out.append(_Candidate(chunk, rank, lo, hi, score, coverage))
         out.sort(key=lambda c: c.score, reverse=True)

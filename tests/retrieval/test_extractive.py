@@ -44,6 +44,18 @@ def test_a_sentence_that_is_itself_a_question_is_not_the_answer():
     assert answer.text.startswith("The night ferry will serve Gull Island")
 
 
+def test_an_articles_own_question_is_never_quoted_as_part_of_an_answer():
+    text = (
+        "Before the bridge, which boats carried carts across the Lind river to the market? "
+        "Flat-bottomed ferries carried carts across the Lind river to the market until 1890."
+    )
+    answer = ExtractiveAnswerer().answer(
+        "Before the bridge, which boats carried carts across the Lind river?", [chunk(text)]
+    )
+    assert answer.text.startswith("Flat-bottomed ferries")
+    assert "?" not in answer.text and len(answer.citations) == 1
+
+
 def test_abstention_says_what_is_not_known_and_names_the_nearest_articles():
     chunks = [chunk("The bakery opened a second oven on Monday morning.", 1, "Bakery grows")]
     answer = ExtractiveAnswerer().answer("Which spacecraft landed on the moon?", chunks)
