@@ -202,8 +202,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--questions", metavar="FILE.jsonl", help="answer each {id, question, as_of?} line")
     p.add_argument("--as-of", dest="as_of", metavar="DATE", help="the moment of asking (default: now)")
-    p.add_argument("--since", metavar="DATE", help="only articles published on or after DATE")
-    p.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
+    p.add_argument(
+        "--since", metavar="DATE", help="only articles published on or after DATE (a day, YYYY-MM or YYYY)"
+    )
+    p.add_argument(
+        "--until", metavar="DATE", help="only articles published on or before DATE (a day, YYYY-MM or YYYY)"
+    )
     p.add_argument("--outlet", metavar="NAME", help="only articles from this outlet (see `sources`)")
 
     p = add("chat", cmd_chat, "Ask questions interactively.")

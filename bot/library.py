@@ -5,6 +5,8 @@ Shared by the Discord commands (``/sources``, ``/forget``, ``/ask``'s options) a
 
 from __future__ import annotations
 
+import calendar
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, time
 
@@ -34,15 +36,29 @@ def published_day(article: ArticleSummary) -> str:
     return article.published_at.date().isoformat() if article.published_at else "undated"
 
 
+_YEAR_OR_MONTH = re.compile(r"((?:19|20)\d\d)(?:-(0[1-9]|1[0-2]))?")
+
+
 def parse_day(value: str | None, label: str, *, end_of_day: bool = False) -> datetime | None:
-    """``2024-03-01`` as the start of that day (UTC), or its last second with ``end_of_day``;
-    a full timestamp as is; ``None`` for nothing."""
+    """A date as the start of that period (UTC), or its last second with ``end_of_day``.
+
+    ``2024-03-01`` is that day, ``2024-03`` that month and ``2024`` that year; a full timestamp
+    is taken as is; ``None`` for nothing.
+    """
     if not value or not value.strip():
         return None
+    text = value.strip()
+    if period := _YEAR_OR_MONTH.fullmatch(text):
+        year, month = int(period.group(1)), int(period.group(2) or 0)
+        if not end_of_day:
+            return datetime(year, month or 1, 1, tzinfo=UTC)
+        last_month = month or 12
+        last_day = calendar.monthrange(year, last_month)[1]
+        return datetime(year, last_month, last_day, 23, 59, 59, tzinfo=UTC)
     try:
-        moment = parse_date(value)
+        moment = parse_date(text)
     except ParseError as exc:
         raise InvalidLimit(f"{label}: {exc}") from None
-    if moment is not None and end_of_day and len(value.strip()) == 10:
+    if moment is not None and end_of_day and len(text) == 10:
         moment = datetime.combine(moment.date(), time(23, 59, 59), tzinfo=UTC)
     return moment

@@ -188,8 +188,8 @@ class Ask(commands.Cog):
     @app_commands.describe(
         question="Your question about the news this server has collected",
         private="Only you see the answer",
-        since="Only articles published on or after this date (YYYY-MM-DD)",
-        until="Only articles published on or before this date (YYYY-MM-DD)",
+        since="Only articles published on or after this date (YYYY-MM-DD, or a month YYYY-MM, or a year)",
+        until="Only articles published on or before this date (YYYY-MM-DD, or a month YYYY-MM, or a year)",
         outlet="Only articles from this outlet; start typing to pick one",
     )
     async def ask(
