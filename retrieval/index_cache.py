@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from retrieval import terms as terms_module
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: the JSON names its vectors file
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,13 +59,12 @@ class IndexCache:
         self._label = store_label
         self._tokeniser = _tokeniser_digest()
 
-    def _paths(self, namespace: str) -> tuple[Path, Path]:
-        key = hashlib.sha256(f"{self._label}\0{namespace}".encode()).hexdigest()[:20]
-        return self.directory / f"{key}.json", self.directory / f"{key}.npy"
+    def _key(self, namespace: str) -> str:
+        return hashlib.sha256(f"{self._label}\0{namespace}".encode()).hexdigest()[:20]
 
     def load(self, namespace: str) -> Cached | None:
         """The saved chunks of ``namespace``, or ``None`` when there are none usable."""
-        meta_path, vector_path = self._paths(namespace)
+        meta_path = self.directory / f"{self._key(namespace)}.json"
         try:
             with meta_path.open(encoding="utf-8") as fh:
                 data = json.load(fh)
@@ -74,7 +74,8 @@ class IndexCache:
             texts, metas, tokens = data["texts"], data["metas"], data["tokens"]
             vectors = None
             if data.get("vectors"):
-                vectors = np.load(vector_path, allow_pickle=False)
+                # the file this JSON names: never one a later, unfinished save wrote
+                vectors = np.load(self.directory / Path(str(data["vectors"])).name, allow_pickle=False)
                 if vectors.shape[0] != len(ids):
                     raise ValueError("vectors and chunks do not match")
             if not len(ids) == len(texts) == len(metas) == len(tokens):
@@ -89,14 +90,21 @@ class IndexCache:
         return Cached(fingerprint, ids, texts, metas, tokens, vectors)
 
     def save(self, namespace: str, cached: Cached) -> None:
-        """Write ``cached`` (vectors first, then the JSON naming them; each replaced atomically)."""
-        meta_path, vector_path = self._paths(namespace)
+        """Write ``cached``: the vectors to a new file, then the JSON naming it, replaced atomically.
+
+        A save cut short between the two leaves the previous pair intact: the vectors go to a
+        file of their own, so they can never be read with another save's chunk list.
+        """
+        key = self._key(namespace)
+        meta_path = self.directory / f"{key}.json"
+        vector_name = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             if cached.vectors is not None:
-                tmp = vector_path.with_suffix(".tmp.npy")
+                vector_name = f"{key}-{uuid.uuid4().hex[:12]}.npy"
+                tmp = self.directory / f"{vector_name}.tmp.npy"
                 np.save(tmp, cached.vectors, allow_pickle=False)
-                os.replace(tmp, vector_path)
+                os.replace(tmp, self.directory / vector_name)
             data = {
                 "format": FORMAT,
                 "tokeniser": self._tokeniser,
@@ -107,7 +115,7 @@ class IndexCache:
                 "texts": cached.texts,
                 "metas": cached.metas,
                 "tokens": cached.tokens,
-                "vectors": cached.vectors is not None,
+                "vectors": vector_name,
             }
             tmp = meta_path.with_suffix(".tmp")
             with tmp.open("w", encoding="utf-8") as fh:
@@ -115,3 +123,7 @@ class IndexCache:
             os.replace(tmp, meta_path)
         except OSError as exc:  # a read-only or full disk costs speed, never an answer
             log.warning("could not save the index cache in %s: %s", self.directory, exc)
+            return
+        for stale in self.directory.glob(f"{key}-*.npy"):  # earlier saves' vectors
+            if stale.name != vector_name:
+                stale.unlink(missing_ok=True)

@@ -7,9 +7,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
-from retrieval.index_cache import IndexCache
+from retrieval import index_cache
+from retrieval.index_cache import Cached, IndexCache
 from retrieval.lexical import LexicalIndex
 from retrieval.store import ChromaStore, embedded_client
 from tests.retrieval.test_hybrid_search import article, write
@@ -136,3 +138,33 @@ def test_a_small_catch_up_is_not_worth_rewriting_the_cache(store, tmp_path, embe
     write(store, embedder, WALRUS)  # one more chunk: a fifth of the namespace
     assert [cid.split("-")[0] for cid, _ in _found(index, "walrus")] == ["a1"]
     assert saves == [4]
+
+
+def test_a_save_torn_between_its_two_files_never_pairs_new_vectors_with_old_chunks(tmp_path, monkeypatch):
+    cache = IndexCache(tmp_path / "index", "test store")
+    first = Cached(
+        (2, "g1"), ["c1", "c2"], ["t1", "t2"], [{}, {}], [["t"], ["t"]], np.ones((2, 3), np.float32)
+    )
+    cache.save("ns", first)
+    # the next save dies after writing its vectors, before the JSON that names them
+    second = Cached(
+        (2, "g2"), ["c3", "c4"], ["t3", "t4"], [{}, {}], [["t"], ["t"]], np.zeros((2, 3), np.float32)
+    )
+    real_replace = index_cache.os.replace
+
+    def dies_on_json(src: Any, dst: Any) -> None:
+        if str(dst).endswith(".json"):
+            raise OSError("disk full")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(index_cache.os, "replace", dies_on_json)
+    cache.save("ns", second)
+    monkeypatch.setattr(index_cache.os, "replace", real_replace)
+
+    loaded = cache.load("ns")
+    assert loaded is not None and loaded.ids == ["c1", "c2"]
+    assert loaded.vectors is not None and loaded.vectors.tolist() == first.vectors.tolist()
+
+    cache.save("ns", second)  # a whole save: its pair is read, the earlier vectors file is gone
+    assert cache.load("ns").ids == ["c3", "c4"]  # type: ignore[union-attr]
+    assert len(list((tmp_path / "index").glob("*.npy"))) == 1
