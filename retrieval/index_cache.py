@@ -14,11 +14,13 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import bm25s
 import numpy as np
 import numpy.typing as npt
 
@@ -26,7 +28,7 @@ from retrieval import terms as terms_module
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # 2: the JSON names its vectors file
+FORMAT = 3  # 2: the JSON names its vectors file; 3: and its BM25 index
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,7 @@ class Cached:
     metas: list[dict[str, Any]]
     tokens: list[list[str]]
     vectors: npt.NDArray[np.float32] | None
+    bm25: bm25s.BM25 | None = None  # the BM25 index over ``tokens`` in ``ids`` order
 
 
 def _tokeniser_digest() -> str:
@@ -87,7 +90,20 @@ class IndexCache:
         except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
             log.warning("ignoring the unreadable index cache %s: %s", meta_path, exc)
             return None
-        return Cached(fingerprint, ids, texts, metas, tokens, vectors)
+        return Cached(fingerprint, ids, texts, metas, tokens, vectors, self._load_bm25(data, len(ids)))
+
+    def _load_bm25(self, data: dict[str, Any], n: int) -> bm25s.BM25 | None:
+        """The saved BM25 index, or ``None`` (then it is rebuilt from the tokens)."""
+        if not data.get("bm25"):
+            return None
+        path = self.directory / Path(str(data["bm25"])).name
+        try:
+            bm25 = bm25s.BM25.load(str(path), mmap=False, show_progress=False)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("ignoring the unreadable BM25 cache %s: %s", path, exc)
+            return None
+        shape = getattr(bm25, "scores", {}).get("num_docs")
+        return bm25 if shape == n else None
 
     def save(self, namespace: str, cached: Cached) -> None:
         """Write ``cached``: the vectors to a new file, then the JSON naming it, replaced atomically.
@@ -97,7 +113,7 @@ class IndexCache:
         """
         key = self._key(namespace)
         meta_path = self.directory / f"{key}.json"
-        vector_name = None
+        vector_name = bm25_name = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             if cached.vectors is not None:
@@ -105,6 +121,11 @@ class IndexCache:
                 tmp = self.directory / f"{vector_name}.tmp.npy"
                 np.save(tmp, cached.vectors, allow_pickle=False)
                 os.replace(tmp, self.directory / vector_name)
+            if cached.bm25 is not None:
+                bm25_name = f"{key}-{uuid.uuid4().hex[:12]}.bm25"
+                tmp_dir = self.directory / f"{bm25_name}.tmp"
+                cached.bm25.save(str(tmp_dir), show_progress=False)
+                os.replace(tmp_dir, self.directory / bm25_name)
             data = {
                 "format": FORMAT,
                 "tokeniser": self._tokeniser,
@@ -116,6 +137,7 @@ class IndexCache:
                 "metas": cached.metas,
                 "tokens": cached.tokens,
                 "vectors": vector_name,
+                "bm25": bm25_name,
             }
             tmp = meta_path.with_suffix(".tmp")
             with tmp.open("w", encoding="utf-8") as fh:
@@ -124,6 +146,10 @@ class IndexCache:
         except OSError as exc:  # a read-only or full disk costs speed, never an answer
             log.warning("could not save the index cache in %s: %s", self.directory, exc)
             return
-        for stale in self.directory.glob(f"{key}-*.npy"):  # earlier saves' vectors
-            if stale.name != vector_name:
-                stale.unlink(missing_ok=True)
+        (self.directory / f"{key}.npy").unlink(missing_ok=True)  # where format 1 kept the vectors
+        for stale in self.directory.glob(f"{key}-*"):  # earlier (or unfinished) saves' files
+            if stale.name not in (vector_name, bm25_name):
+                if stale.is_dir():
+                    shutil.rmtree(stale, ignore_errors=True)
+                else:
+                    stale.unlink(missing_ok=True)

@@ -242,7 +242,9 @@ class LexicalIndex:
             matrix = np.stack([entries[c].vector for c in order])  # type: ignore[misc]
             norms = np.linalg.norm(matrix, axis=1, keepdims=True)
             snap.vectors = (matrix / np.where(norms > 0, norms, 1.0)).astype(np.float32)
-        if order:
+        if order and self._reusable(old, order):
+            snap.bm25 = old.bm25  # loaded from the cache with these very chunks: no rebuild
+        elif order:
             bm25 = bm25s.BM25(k1=self._k1, b=self._b)
             bm25.index([entries[c].tokens or ["\x00"] for c in order], show_progress=False)
             snap.bm25 = bm25
@@ -256,6 +258,16 @@ class LexicalIndex:
         )
         return snap
 
+    def _reusable(self, old: _Snapshot, order: list[str]) -> bool:
+        """Whether ``old``'s BM25 index covers exactly ``order``, built with this index's settings."""
+        bm25 = old.bm25
+        return (
+            bm25 is not None
+            and old.ids == order
+            and (bm25.k1, bm25.b) == (self._k1, self._b)
+            and bm25.scores.get("num_docs") == len(order)
+        )
+
 
 def _from_cached(cached: Cached | None) -> _Snapshot:
     """A snapshot holding the cached chunks as its entries (indexes are built by a refresh)."""
@@ -267,7 +279,7 @@ def _from_cached(cached: Cached | None) -> _Snapshot:
             zip(cached.ids, cached.texts, cached.metas, cached.tokens, strict=True)
         )
     }
-    return _Snapshot(fingerprint=cached.fingerprint, entries=entries, ids=list(cached.ids))
+    return _Snapshot(fingerprint=cached.fingerprint, entries=entries, ids=list(cached.ids), bm25=cached.bm25)
 
 
 def _to_cached(snap: _Snapshot) -> Cached:
@@ -279,6 +291,7 @@ def _to_cached(snap: _Snapshot) -> Cached:
         metas=[e.meta for e in entries],
         tokens=[e.tokens for e in entries],
         vectors=snap.vectors,
+        bm25=snap.bm25,
     )
 
 

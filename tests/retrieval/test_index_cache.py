@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import bm25s
 import numpy as np
 import pytest
 
@@ -60,6 +61,26 @@ def test_a_new_process_answers_from_the_cache_not_the_store(store, tmp_path, emb
     nearest = second.nearest(embedder.embed(["a walrus at the zoo"])[0], "ns", 1)
     assert nearest is not None and nearest[0].article_id == "a1"
     assert reads == []
+
+
+def test_a_new_process_reuses_the_cached_bm25_index_until_the_store_changes(
+    store, tmp_path, embedder, monkeypatch
+):
+    write(store, embedder, WALRUS, PENGUIN)
+    expected = _found(_index(store, tmp_path), "walrus zoo penguin")
+    builds: list[int] = []
+    real_index = bm25s.BM25.index
+
+    def counting(self: bm25s.BM25, corpus: Any, *args: Any, **kwargs: Any) -> Any:
+        builds.append(len(corpus))
+        return real_index(self, corpus, *args, **kwargs)
+
+    monkeypatch.setattr(bm25s.BM25, "index", counting)
+    assert _found(_index(store, tmp_path), "walrus zoo penguin") == expected
+    assert builds == []  # the same scores, from the saved index
+    store.delete_article("ns", "a2")  # another process removes an article
+    assert [cid.split("-")[0] for cid, _ in _found(_index(store, tmp_path), "walrus zoo penguin")] == ["a1"]
+    assert builds == [1]  # the store changed: rebuilt over what is left
 
 
 def test_a_cached_index_catches_up_with_what_another_process_wrote(store, tmp_path, embedder, monkeypatch):
