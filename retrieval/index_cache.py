@@ -90,20 +90,22 @@ class IndexCache:
         except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
             log.warning("ignoring the unreadable index cache %s: %s", meta_path, exc)
             return None
-        return Cached(fingerprint, ids, texts, metas, tokens, vectors, self._load_bm25(data, len(ids)))
+        return Cached(fingerprint, ids, texts, metas, tokens, vectors, self._load_bm25(data))
 
-    def _load_bm25(self, data: dict[str, Any], n: int) -> bm25s.BM25 | None:
-        """The saved BM25 index, or ``None`` (then it is rebuilt from the tokens)."""
+    def _load_bm25(self, data: dict[str, Any]) -> bm25s.BM25 | None:
+        """The saved BM25 index, or ``None`` (then it is rebuilt from the tokens).
+
+        The index checks that it covers the chunks and settings it has before using it.
+        """
         if not data.get("bm25"):
             return None
         path = self.directory / Path(str(data["bm25"])).name
         try:
             bm25 = bm25s.BM25.load(str(path), mmap=False, show_progress=False)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except Exception as exc:  # derived data: whatever is wrong with it, rebuild it
             log.warning("ignoring the unreadable BM25 cache %s: %s", path, exc)
             return None
-        shape = getattr(bm25, "scores", {}).get("num_docs")
-        return bm25 if shape == n else None
+        return bm25
 
     def save(self, namespace: str, cached: Cached) -> None:
         """Write ``cached``: the vectors to a new file, then the JSON naming it, replaced atomically.

@@ -83,6 +83,15 @@ def test_a_new_process_reuses_the_cached_bm25_index_until_the_store_changes(
     assert builds == [1]  # the store changed: rebuilt over what is left
 
 
+def test_a_damaged_bm25_cache_is_rebuilt_from_the_cached_tokens(store, tmp_path, embedder):
+    write(store, embedder, WALRUS, PENGUIN)
+    expected = _found(_index(store, tmp_path), "walrus zoo penguin")
+    (saved,) = (tmp_path / "index").glob("*.bm25")
+    for part in saved.iterdir():
+        part.write_bytes(b"not an index")
+    assert _found(_index(store, tmp_path), "walrus zoo penguin") == expected
+
+
 def test_a_cached_index_catches_up_with_what_another_process_wrote(store, tmp_path, embedder, monkeypatch):
     write(store, embedder, WALRUS)
     _found(_index(store, tmp_path), "walrus")  # builds and saves the cache
