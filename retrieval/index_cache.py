@@ -2,10 +2,11 @@
 
 A one-off ``newsdesk ask`` (or a restarted bot) otherwise fetches every chunk from Chroma and
 tokenises it before its first answer: seconds at thousands of chunks, about a minute at 100,000.
-What is kept is only derived data (chunk texts, metadata, tokens and vectors, keyed by chunk id):
-Chroma stays the source of truth, and the index still compares the store's fingerprint and
-catches up on what changed. Plain JSON and a NumPy array (no pickle); an unreadable, partial or
-outdated cache is ignored and rewritten.
+What is kept is only derived data (chunk texts, metadata, tokens and vectors, keyed by chunk id,
+and the BM25 index over them, reused while the store is unchanged): Chroma stays the source of
+truth, and the index still compares the store's fingerprint and catches up on what changed. Plain
+JSON and NumPy arrays (no pickle); an unreadable, partial or outdated cache is ignored and
+rewritten.
 """
 
 from __future__ import annotations
@@ -108,10 +109,13 @@ class IndexCache:
         return bm25
 
     def save(self, namespace: str, cached: Cached) -> None:
-        """Write ``cached``: the vectors to a new file, then the JSON naming it, replaced atomically.
+        """Write ``cached``: vectors and BM25 index to new files, then the JSON naming them.
 
-        A save cut short between the two leaves the previous pair intact: the vectors go to a
-        file of their own, so they can never be read with another save's chunk list.
+        The JSON is replaced atomically and last, so a save cut short leaves the previous save
+        whole: vectors and BM25 go to files of their own and can never be read with another
+        save's chunk list. Files no JSON names any more are removed afterwards (a process saving
+        the same namespace at the same moment may lose its files that way: a cache miss, no
+        wrong answer).
         """
         key = self._key(namespace)
         meta_path = self.directory / f"{key}.json"
