@@ -44,7 +44,7 @@ class Limits:
         if self.since is None and self.until is None:
             return None
         start = self.since or datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)
-        end = (self.until or datetime(9999, 1, 1, tzinfo=UTC) - timedelta(seconds=1)) + timedelta(seconds=1)
+        end = self.until + timedelta(seconds=1) if self.until else datetime(9999, 1, 1, tzinfo=UTC)
         day = "%Y-%m-%d"
         if self.since and self.until:
             phrase = f"from {self.since:{day}} to {self.until:{day}}"
@@ -100,7 +100,7 @@ class AskService:
             raise InvalidQuestion(f"the question is too long (over {MAX_QUESTION_CHARS} characters)")
         t0 = time.perf_counter()
         if limits:
-            return self._ask_within(question, namespace, k, as_of, limits)
+            return self._ask_within(question, namespace, k, as_of, limits, t0)
         window = time_window(question, as_of)
         outlet = outlet_named(question, self.retriever.lexical.outlets(namespace))
         retrieved = self.retriever.search(question, namespace, k=k, as_of=as_of, window=window, source=outlet)
@@ -115,9 +115,8 @@ class AskService:
         return self._answer(question, namespace, k, as_of, retrieved, notice, t0)
 
     def _ask_within(
-        self, question: str, namespace: str, k: int, as_of: datetime | None, limits: Limits
+        self, question: str, namespace: str, k: int, as_of: datetime | None, limits: Limits, t0: float
     ) -> Answer:
-        t0 = time.perf_counter()
         if limits.since and limits.until and limits.since > limits.until:
             raise InvalidQuestion("the period ends before it starts (since is after until)")
         outlet = None
