@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     embedding_threads: int = Field(
         default=0, description="ONNX Runtime threads for the embedder; 0 means one per core."
     )
-    chunk_tokens: int = Field(default=256, description="Chunk size in tiktoken tokens.")
+    chunk_tokens: int = Field(default=512, description="Chunk size in tiktoken tokens.")
     chunk_overlap: int = Field(default=32, description="Tokens of overlap between consecutive chunks.")
     top_k: int = Field(default=10, description="Chunks retrieved per question.")
     chat_model: str | None = Field(

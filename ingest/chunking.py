@@ -8,7 +8,7 @@ from retrieval.models import Article, Chunk
 from retrieval.sentences import sentence_spans
 from retrieval.tokens import encoding
 
-DEFAULT_MAX_TOKENS = 256
+DEFAULT_MAX_TOKENS = 512
 DEFAULT_OVERLAP_TOKENS = 32
 
 

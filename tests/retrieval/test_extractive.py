@@ -94,3 +94,22 @@ def test_answer_types():
     assert answer_type("When did the bridge open?") is AnswerType.DATE
     assert answer_type("Which airline grounded its planes?") is AnswerType.NAME
     assert answer_type("What do you call a group of crows?") is AnswerType.NONE
+
+
+def test_the_answerer_reads_the_same_amount_of_text_whatever_the_chunk_size():
+    sentence = "The harbour board met on Monday to discuss the tide gauges. "
+    long_chunks = [chunk(sentence * 40, n) for n in range(1, 6)]  # about 480 tokens each
+    short_chunks = [chunk(sentence * 20, n) for n in range(1, 9)]  # about 240 each
+    answerer = ExtractiveAnswerer()
+    assert [c.chunk_id for c in answerer.to_read(long_chunks)] == ["c1", "c2"]
+    assert [c.chunk_id for c in answerer.to_read(short_chunks)] == ["c1", "c2", "c3", "c4"]
+    assert [c.chunk_id for c in answerer.to_read(long_chunks[:1])] == ["c1"]
+    assert answerer.to_read([]) == []
+
+
+def test_a_sentence_past_the_reading_budget_is_not_quoted():
+    filler = chunk("The harbour board met on Monday to discuss the tide gauges. " * 80, 1)
+    late = chunk("The ferry carried 412 passengers on its first night.", 2)
+    question = "How many passengers did the ferry carry?"
+    assert "412" not in ExtractiveAnswerer().answer(question, [filler, late]).text
+    assert "412" in ExtractiveAnswerer(read_tokens=2000).answer(question, [filler, late]).text
