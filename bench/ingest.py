@@ -329,9 +329,10 @@ def main() -> int:
         "RecursiveCharacterTextSplitter 1,000/200 characters, `Chroma.add_documents`. Tokens/s counts "
         "cl100k tokens of the article bodies; wordpieces are what the embedder was fed (after "
         f"truncation: the tutorial's at {TUTORIAL_WORDPIECES}, the model's configured limit in "
-        "sentence-transformers and Chroma's default embedding function; Newsdesk's chunk vectors at "
-        f"{args.dense_wordpieces or DENSE_WORDPIECES}, the headline and opening of each chunk, "
-        "while its BM25 index reads the whole chunk). Answer recall is score.py's over the dev "
+        "sentence-transformers and Chroma's default embedding function; Newsdesk's at "
+        f"{args.dense_wordpieces or DENSE_WORDPIECES} a window, two windows a chunk, the headline "
+        "with the chunk's opening and with its middle, while its BM25 index reads the whole chunk). "
+        "Answer recall is score.py's over the dev "
         "questions, from each pipeline's own "
         "top 10 (Newsdesk: its retrieval as of the question date; tutorial: `similarity_search(k=10)`).",
         "",

@@ -1,5 +1,6 @@
 """The dev-set quality floor (slow, opt-in): set NEWSDESK_EVAL_DATA_DIR to a data dir holding the
-RealTime QA dev corpus in namespace NEWSDESK_EVAL_NAMESPACE (default ``eval-rtqa-dev``)."""
+RealTime QA dev corpus, ingested with the default settings, in namespace NEWSDESK_EVAL_NAMESPACE
+(default ``eval-rtqa-dev``)."""
 
 from __future__ import annotations
 
@@ -32,5 +33,5 @@ def test_dev_set_answers_stay_cited_valid_and_fast_enough():
     m = result.metrics
     assert m["citation_validity"] == 1.0
     assert m["cited_share"] >= 0.9
-    assert m["answer_accuracy"] >= 0.33
-    assert m["ans_recall@10"] >= 0.6 and m["mrr@10"] >= 0.47
+    assert m["answer_accuracy"] >= 0.35
+    assert m["ans_recall@10"] >= 0.65 and m["mrr@10"] >= 0.52
