@@ -1,4 +1,4 @@
-"""The ``newsdesk`` command: ingest, ask, chat, stats, sources, forget (and the Discord bot)."""
+"""The ``newsdesk`` command: ingest, ask, chat, stats, rechunk, sources, forget (and the Discord bot)."""
 
 from __future__ import annotations
 
@@ -154,6 +154,32 @@ def cmd_chat(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
         previous = query
 
 
+def cmd_rechunk(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
+    before = room.store.count(args.namespace)
+    if args.json or not sys.stderr.isatty():
+        report = room.rechunk_sync(args.namespace)
+    else:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+        with Progress(
+            SpinnerColumn(), TextColumn("re-chunking"), BarColumn(), MofNCompleteColumn(), transient=True
+        ) as bar:
+            task = bar.add_task("rechunk", total=None)
+            report = room.rechunk_sync(args.namespace, lambda n: bar.advance(task, n))
+    after = room.store.count(args.namespace)
+    if args.json:
+        out.write(json.dumps({**report.to_dict(), "chunks_before": before, "chunks_after": after}) + "\n")
+    else:
+        articles = report.articles_updated
+        out.write(
+            f"Re-chunked {articles} article{'s' if articles != 1 else ''} of {args.namespace} into chunks "
+            f"of up to {room.ingestor.max_tokens} tokens: {before:,} chunks before, {after:,} now "
+            f"({report.seconds:.1f} s).\n"
+        )
+        out.writelines(f"  error: {e['source']}: {e['error']}\n" for e in report.errors)
+    return 1 if report.errors else 0
+
+
 def cmd_stats(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     stats = room.stats_sync(args.namespace)
     if args.json:
@@ -217,6 +243,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("stats", cmd_stats, "Articles and chunks per namespace.")
     p.add_argument("--namespace", default=None)
     p.add_argument("--json", action="store_true")
+
+    p = add(
+        "rechunk",
+        cmd_rechunk,
+        "Cut a namespace's stored articles again with the current chunk size (after changing it).",
+    )
+    p.add_argument("--namespace", default="default")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
 
     p = add("sources", cmd_sources, "List a namespace's articles, newest first, or those matching QUERY.")
     add_sources_arguments(p)

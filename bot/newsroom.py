@@ -142,6 +142,9 @@ class Newsroom:
     ) -> IngestReport:
         return self.ingestor.ingest(sources, namespace, progress)
 
+    def rechunk_sync(self, namespace: str = "default", progress: Progress | None = None) -> IngestReport:
+        return self.ingestor.rechunk(namespace, progress)
+
     def ingest_bytes_sync(self, data: bytes, name: str, namespace: str = "default") -> IngestReport:
         if len(data) > self.attachment_max_bytes:
             raise AttachmentTooLarge(

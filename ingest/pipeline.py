@@ -118,16 +118,24 @@ class Ingestor:
         return self.ingest_items(self.items(sources), namespace, progress)
 
     def ingest_items(
-        self, items: Iterable[Item], namespace: str = "default", progress: Progress | None = None
+        self,
+        items: Iterable[Item],
+        namespace: str = "default",
+        progress: Progress | None = None,
+        rewrite: bool = False,
     ) -> IngestReport:
-        """Ingest already-parsed items (articles or per-item errors)."""
+        """Ingest already-parsed items (articles or per-item errors).
+
+        An article stored unchanged is skipped, unless ``rewrite``: then it is chunked and
+        embedded again with the current settings, and replaces its stored chunks.
+        """
         started = time.perf_counter()
         report = IngestReport()
         # One group is written while the next is chunked and embedded, so the embedder is not
         # idle during Chroma writes; a single writer keeps groups landing in order.
         writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
         try:
-            pending = self._ingest_loop(items, namespace, report, progress, writer)
+            pending = self._ingest_loop(items, namespace, report, progress, writer, rewrite)
             self._finish(pending, report, progress)
         finally:
             writer.shutdown(wait=True)
@@ -151,6 +159,7 @@ class Ingestor:
         report: IngestReport,
         progress: Progress | None,
         writer: ThreadPoolExecutor,
+        rewrite: bool = False,
     ) -> _Pending | None:
         group: list[Article] = []
         seen: set[str] = set()
@@ -176,11 +185,27 @@ class Ingestor:
             seen.update((item.id, item.content_hash))
             group.append(item)
             if len(group) >= _GROUP:
-                pending = self._write_group(group, namespace, report, progress, writer, pending)
+                pending = self._write_group(group, namespace, report, progress, writer, pending, rewrite)
                 group = []
         if group:
-            pending = self._write_group(group, namespace, report, progress, writer, pending)
+            pending = self._write_group(group, namespace, report, progress, writer, pending, rewrite)
         return pending
+
+    def rechunk(self, namespace: str = "default", progress: Progress | None = None) -> IngestReport:
+        """Cut every stored article of ``namespace`` again with the current chunk settings.
+
+        For a store written with another chunk size (or before chunk vectors read two windows):
+        each article is rebuilt from its chunks (:meth:`ChromaStore.stored_articles`), chunked and
+        embedded again, and written over its old chunks, which are then removed. An article
+        whose chunks are incomplete is reported, not touched; an interrupted run is finished by
+        running it again.
+        """
+        articles, broken = self.store.stored_articles(namespace)
+        report = self.ingest_items(((f"{namespace}/{a.id}", a) for a in articles), namespace, progress, True)
+        for article_id in broken:
+            reason = "chunks missing; ingest it again from its source"
+            report.errors.append({"source": f"{namespace}/{article_id}", "error": reason})
+        return report
 
     def chunk(self, article: Article) -> list[Chunk]:
         """Sentence-aligned chunks of about ``max_tokens`` tiktoken tokens."""
@@ -194,6 +219,7 @@ class Ingestor:
         progress: Progress | None,
         writer: ThreadPoolExecutor,
         pending: _Pending | None,
+        rewrite: bool = False,
     ) -> _Pending:
         """Chunk and embed a group, account for the previous one, then hand this one to the writer."""
         skipped: list[ArticleResult] = []
@@ -203,7 +229,7 @@ class Ingestor:
         elsewhere = self.store.hashes_present(namespace, new)
         for article in group:
             stored = stored_hashes.get(article.id)
-            if stored == article.content_hash:
+            if stored == article.content_hash and not rewrite:
                 skipped.append(_result(article, "skipped", 0))
                 continue
             if stored is None and article.content_hash in elsewhere:

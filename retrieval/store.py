@@ -249,13 +249,14 @@ class ChromaStore:
                 [np.asarray(v, dtype=np.float32).reshape(-1, DIMENSIONS) for _, _, v in run]
             )
             self._call(col.upsert, ids=ids, documents=documents, embeddings=vectors, metadatas=metas)
-        current = {article.id: article.content_hash for article, _, _ in batch}
-        where = {"article_id": {"$in": list(current)}}
+        # Any other chunk of these articles is stale: an older version's, or one an article
+        # re-cut into fewer chunks left behind.
+        written = {c.id for _, chunks, _ in batch for c in chunks}
+        where = {"article_id": {"$in": [article.id for article, _, _ in batch]}}
         stale: dict[str, list[str]] = {}
         for cid, _, meta in self._pages(col, where=where, documents=False):
-            article_id = str(meta.get("article_id"))
-            if meta.get("content_hash") != current.get(article_id):
-                stale.setdefault(article_id, []).append(cid)
+            if cid not in written:
+                stale.setdefault(str(meta.get("article_id")), []).append(cid)
         gone = [cid for found in stale.values() for cid in found]
         limit = self._batch_limit()
         for lo in range(0, len(gone), limit):
@@ -300,6 +301,40 @@ class ChromaStore:
         epoch = datetime.min.replace(tzinfo=UTC)
         out.sort(key=lambda a: (a.published_at or epoch, a.title), reverse=True)
         return out
+
+    def stored_articles(self, namespace: str) -> tuple[list[Article], list[str]]:
+        """The namespace's articles rebuilt from their chunks (oldest first), and the ids of those
+        that could not be.
+
+        Each chunk's text is put back at its offsets in the body. Chunks end at sentence ends, so
+        the only text no chunk holds is whitespace between them, which comes back as newlines (a
+        sentence break either way). An article is rebuilt from one complete version of its chunks
+        (one content hash and chunk count, every index present; the latest written when an
+        interrupted update left two); one with no complete version cannot be.
+        """
+        col = self.collection(namespace)
+        if col is None:
+            return [], []
+        versions: dict[str, dict[tuple[str, int], list[tuple[str, dict[str, Any]]]]] = {}
+        for _, text, meta in self._pages(col, where=None, documents=True):
+            key = (str(meta.get("content_hash")), int(meta.get("n_chunks", 0)))
+            versions.setdefault(str(meta.get("article_id")), {}).setdefault(key, []).append((text, meta))
+        articles: list[Article] = []
+        broken: list[str] = []
+        for article_id, found in versions.items():
+            complete = [
+                chunks
+                for (_, n), chunks in found.items()
+                if sorted(int(m.get("index", -1)) for _, m in chunks) == list(range(n))
+            ]
+            if not complete:
+                broken.append(article_id)
+                continue
+            chunks = max(complete, key=lambda cs: max(str(m.get("ingested_at", "")) for _, m in cs))
+            articles.append(_rebuilt(article_id, chunks))
+        epoch = datetime.min.replace(tzinfo=UTC)
+        articles.sort(key=lambda a: (a.published_at or epoch, a.id))
+        return articles, sorted(broken)
 
     def iter_chunks(self, namespace: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """``(chunk_id, text, metadata)`` for every chunk (for derived indexes)."""
@@ -490,6 +525,28 @@ def to_retrieved(chunk_id: str, text: str, meta: dict[str, Any], score: float) -
         url=meta.get("url"),
         published_at=_parse_moment(meta.get("published_at")),
         source=meta.get("source"),
+    )
+
+
+def _rebuilt(article_id: str, chunks: list[tuple[str, dict[str, Any]]]) -> Article:
+    """An article from one complete version of its chunks (see ``stored_articles``)."""
+    body: list[str] = []
+    end = 0
+    for text, meta in sorted(chunks, key=lambda c: int(c[1].get("index", 0))):
+        start = int(meta.get("start", 0))
+        if start > end:
+            body.append("\n" * (start - end))
+            end = start
+        body.append(text[end - start :])
+        end = max(end, start + len(text))
+    first = min((m for _, m in chunks), key=lambda m: int(m.get("index", 0)))
+    return Article(
+        id=article_id,
+        title=str(first.get("title", "")),
+        body="".join(body),
+        published_at=_parse_moment(first.get("published_at")),
+        url=first.get("url"),
+        source=first.get("source"),
     )
 
 
