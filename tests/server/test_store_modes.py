@@ -95,3 +95,15 @@ def test_article_ingested_by_another_process_answers_the_next_question(
 
     assert "Quillfeather" in answer.text
     assert answer.citations and "Quillfeather" in answer.citations[0].quote
+
+
+def test_rechunk_recuts_the_seed_article_in_both_modes(room: Room, seed_dir: Path) -> None:
+    room.newsroom.ingestor.max_tokens = 64
+    room.newsroom.ingest_sync([str(seed_dir)], room.namespace)
+    small = room.newsroom.store.count(room.namespace)
+    room.newsroom.ingestor.max_tokens = 512
+    report = room.newsroom.rechunk_sync(room.namespace)
+    assert (report.articles_updated, report.errors) == (1, [])
+    assert 0 < room.newsroom.store.count(room.namespace) < small
+    answer = room.newsroom.ask_sync("who did Lavrov meet?", room.namespace)
+    assert any(c.quote == MINISTRY for c in answer.citations)
