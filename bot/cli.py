@@ -62,21 +62,29 @@ def _read_stdin(args: argparse.Namespace, room: Newsroom) -> IngestReport:
     return room.ingest_bytes_sync(data, "stdin" + STDIN_FORMATS[args.format or "text"], args.namespace)
 
 
+def _with_progress(
+    label: str, quiet: bool, work: Callable[[Callable[[int], None] | None], IngestReport]
+) -> IngestReport:
+    """Run ``work(progress)`` with a progress bar on an interactive terminal (none for JSON output)."""
+    if quiet or not sys.stderr.isatty():
+        return work(None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+    columns = (SpinnerColumn(), TextColumn(label), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        return work(lambda n: bar.advance(task, n))
+
+
 def cmd_ingest(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     if "-" in args.sources:
         report = _read_stdin(args, room)
     elif args.format:
         raise UsageError("--format is for standard input (-); files are read by their name and content")
-    elif args.json or not sys.stderr.isatty():
-        report = room.ingest_sync(args.sources, args.namespace)
     else:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
-
-        with Progress(
-            SpinnerColumn(), TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), transient=True
-        ) as bar:
-            task = bar.add_task("ingest", total=None)
-            report = room.ingest_sync(args.sources, args.namespace, lambda n: bar.advance(task, n))
+        report = _with_progress(
+            "ingesting", args.json, lambda progress: room.ingest_sync(args.sources, args.namespace, progress)
+        )
     if args.json:
         out.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
     else:
@@ -156,16 +164,9 @@ def cmd_chat(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
 
 def cmd_rechunk(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     before = room.store.count(args.namespace)
-    if args.json or not sys.stderr.isatty():
-        report = room.rechunk_sync(args.namespace)
-    else:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
-
-        with Progress(
-            SpinnerColumn(), TextColumn("re-chunking"), BarColumn(), MofNCompleteColumn(), transient=True
-        ) as bar:
-            task = bar.add_task("rechunk", total=None)
-            report = room.rechunk_sync(args.namespace, lambda n: bar.advance(task, n))
+    report = _with_progress(
+        "re-chunking", args.json, lambda progress: room.rechunk_sync(args.namespace, progress)
+    )
     after = room.store.count(args.namespace)
     if args.json:
         out.write(json.dumps({**report.to_dict(), "chunks_before": before, "chunks_after": after}) + "\n")
