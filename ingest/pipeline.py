@@ -201,7 +201,8 @@ class Ingestor:
         running it again.
         """
         articles, broken = self.store.stored_articles(namespace)
-        report = self.ingest_items(((f"{namespace}/{a.id}", a) for a in articles), namespace, progress, True)
+        items = ((f"{namespace}/{a.id}", a) for a in articles)
+        report = self.ingest_items(items, namespace, progress, rewrite=True)
         for article_id in broken:
             reason = "chunks missing; ingest it again from its source"
             report.errors.append({"source": f"{namespace}/{article_id}", "error": reason})

@@ -118,16 +118,20 @@ class MiniLMEmbedder:
         texts: list[str] = []
         owners: list[int] = []
         for i, (headline, text) in enumerate(passages):
-            for start in self._window_starts(text, windows):
+            room = self._max_wordpieces - self.count_wordpieces(headline)  # [CLS], headline, [SEP]
+            for start in self._window_starts(text, windows, room):
                 texts.append(f"{headline}\n{text[start:]}")
                 owners.append(i)
         return texts, owners
 
-    def _window_starts(self, text: str, windows: int) -> list[int]:
-        """Character offsets where a passage's windows start: 0, then evenly by wordpiece."""
+    def _window_starts(self, text: str, windows: int, room: int) -> list[int]:
+        """Character offsets where a passage's windows start: 0, then evenly by wordpiece.
+
+        ``room`` is the wordpieces a window has for text; a text that fits it is read whole.
+        """
         encoding = self._counter.encode(text, add_special_tokens=False)
         n = len(encoding.ids)
-        if windows <= 1 or n <= self._max_wordpieces - 2:
+        if windows <= 1 or n <= room:
             return [0]
         words = encoding.word_ids
         starts = [0]

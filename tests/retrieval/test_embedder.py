@@ -77,3 +77,10 @@ def test_windows_start_at_word_starts_and_keep_passages_apart(embedder):
         assert window.startswith("B\nunbelievably")
     vectors = embedder.embed_passages([("A", "short"), ("B", text)], windows=3)
     assert vectors.shape == (2, 384)
+
+
+def test_the_headline_counts_against_a_windows_room(embedder):
+    text = " ".join(["harbour"] * 110)  # fits a window alone, not with a long headline
+    assert embedder.passage_windows([("Vote", text)])[1] == [0]
+    long_headline = " ".join(["council"] * 30)
+    assert embedder.passage_windows([(long_headline, text)])[1] == [0, 0]
