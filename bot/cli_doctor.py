@@ -84,7 +84,9 @@ def check_store(settings: Settings) -> list[Check]:
         detail = str(exc) if where in str(exc) else f"{where}: {exc}"
         return [Check("store", "fail", detail, hint)]
     checks = [Check("store", "ok", f"{where} answers; {len(names)} namespace(s)")]
-    checks += [_check_namespace(store, ns) for ns in names]
+    for ns in names:
+        checks.append(_check_namespace(store, ns))
+        checks += _check_chunk_size(store, ns, settings.chunk_tokens)
     return checks
 
 
@@ -106,6 +108,39 @@ def _check_namespace(store: ChromaStore, namespace: str) -> Check:
         f"{namespace}: {articles} articles, {chunks} chunks; "
         f"embedder {meta.get('embedder')}, schema {meta.get('schema')}",
     )
+
+
+# First chunks of articles cut into several: enough to tell the size a namespace was cut at.
+CHUNK_SAMPLE = 200
+
+
+def _check_chunk_size(store: ChromaStore, namespace: str, setting: int) -> list[Check]:
+    """A warning when a namespace's chunks were cut at another size than the current setting.
+
+    The first chunk of an article cut into several is filled up to the size it was cut at
+    (less at most one sentence), so the median of a sample of them tells that size.
+    """
+    from retrieval.tokens import count_tokens
+
+    try:
+        texts = store.first_chunks(namespace, CHUNK_SAMPLE)
+    except NewsdeskError:  # the namespace check above reports it
+        return []
+    if len(texts) < 5:
+        return []
+    sizes = sorted(count_tokens(t) for t in texts)
+    median = sizes[len(sizes) // 2]
+    if 0.75 * setting <= median <= 1.1 * setting:
+        return []
+    return [
+        Check(
+            "chunks",
+            "warn",
+            f"{namespace}: chunks look cut at about {median} tokens; the chunk size is now {setting}",
+            f"newsdesk rechunk --namespace {namespace} cuts them again (answers work meanwhile)",
+            essential=False,
+        )
+    ]
 
 
 def check_embedder(settings: Settings) -> list[Check]:

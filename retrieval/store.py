@@ -336,6 +336,15 @@ class ChromaStore:
         articles.sort(key=lambda a: (a.published_at or epoch, a.id))
         return articles, sorted(broken)
 
+    def first_chunks(self, namespace: str, limit: int) -> list[str]:
+        """Texts of the first chunks of up to ``limit`` articles cut into several."""
+        col = self.collection(namespace)
+        if col is None:
+            return []
+        where = {"$and": [{"index": 0}, {"n_chunks": {"$gte": 2}}]}
+        got = self._call(col.get, where=where, limit=limit, include=["documents"])
+        return list(got["documents"] or [])
+
     def iter_chunks(self, namespace: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """``(chunk_id, text, metadata)`` for every chunk (for derived indexes)."""
         col = self.collection(namespace)

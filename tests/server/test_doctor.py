@@ -124,3 +124,29 @@ def test_chat_probe_of_a_dead_endpoint_fails_but_answers_still_work(
     assert f"ok    chat       openai:gpt-4o-mini at {dead} configured" in out
     assert "did not answer a probe" in out
     assert "answered extractively" in out
+
+
+def test_a_namespace_cut_at_another_chunk_size_gets_a_rechunk_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = embedded(tmp_path, chunk_tokens=64, chunk_overlap=8)
+    body = " ".join(f"The ferry made crossing number {i} to Gull Island before dawn." for i in range(40))
+    texts = tmp_path / "articles"
+    texts.mkdir()
+    for n in range(6):
+        (texts / f"ferry{n}.txt").write_text(f"Ferry log {n}\nDATE: 2026-11-0{n + 1}\n\n{body} Log {n}.")
+    Newsroom.from_settings(settings).ingest_sync([str(texts)])
+
+    code, out = doctor(settings, capsys)
+    assert code == 0, out
+    assert "chunks look cut" not in out  # cut at the current size: nothing to say
+
+    bigger = embedded(tmp_path, chunk_tokens=512)
+    code, out = doctor(bigger, capsys)
+    assert code == 0, out
+    assert "default: chunks look cut at about" in out and "the chunk size is now 512" in out
+    assert "hint: newsdesk rechunk --namespace default" in out
+
+    Newsroom.from_settings(bigger).rechunk_sync("default")
+    _, out = doctor(bigger, capsys)
+    assert "rechunk" not in out
