@@ -539,23 +539,24 @@ def to_retrieved(chunk_id: str, text: str, meta: dict[str, Any], score: float) -
 
 def _rebuilt(article_id: str, chunks: list[tuple[str, dict[str, Any]]]) -> Article:
     """An article from one complete version of its chunks (see ``stored_articles``)."""
+    ordered = sorted(chunks, key=lambda c: int(c[1].get("index", 0)))
     body: list[str] = []
     end = 0
-    for text, meta in sorted(chunks, key=lambda c: int(c[1].get("index", 0))):
+    for text, meta in ordered:
         start = int(meta.get("start", 0))
         if start > end:
             body.append("\n" * (start - end))
             end = start
         body.append(text[end - start :])
         end = max(end, start + len(text))
-    first = min((m for _, m in chunks), key=lambda m: int(m.get("index", 0)))
+    about = _summary(ordered[0][1])
     return Article(
         id=article_id,
-        title=str(first.get("title", "")),
+        title=about.title,
         body="".join(body),
-        published_at=_parse_moment(first.get("published_at")),
-        url=first.get("url"),
-        source=first.get("source"),
+        published_at=about.published_at,
+        url=about.url,
+        source=about.source,
     )
 
 
