@@ -111,11 +111,18 @@ def source_line(citation: Citation) -> str:
     return f"[{citation.n}] **{title}**{tail}"
 
 
-def citation_block(citation: Citation, limit: int = MESSAGE_LIMIT) -> str:
-    """Source line, link and quote of one citation, trimmed (quote first) to ``limit``."""
-    head = source_line(citation)
-    if citation.url:
-        head += f"\n<{citation.url}>"  # angle brackets: no link preview per source
+def citation_block(citation: Citation, limit: int = MESSAGE_LIMIT, same_as: int | None = None) -> str:
+    """Source line, link and quote of one citation, trimmed (quote first) to ``limit``.
+
+    ``same_as`` names an earlier citation of the same article: the block then points to it
+    instead of repeating the title, outlet, date and link.
+    """
+    if same_as is not None:
+        head = f"[{citation.n}] *same article as [{same_as}]*"
+    else:
+        head = source_line(citation)
+        if citation.url:
+            head += f"\n<{citation.url}>"  # angle brackets: no link preview per source
     # markdown in article text is shown as written (a backslash escape is invisible in Discord)
     quote = discord.utils.escape_markdown(" ".join(citation.quote.split()))
     room = limit - len(head) - len("\n> ")
@@ -124,13 +131,26 @@ def citation_block(citation: Citation, limit: int = MESSAGE_LIMIT) -> str:
     return f"{head}\n> {shorten(quote, room)}"
 
 
+def first_citations(citations: Sequence[Citation]) -> list[int | None]:
+    """For each citation, the number of an earlier citation of the same article (``None`` if first)."""
+    first: dict[str, int] = {}
+    out: list[int | None] = []
+    for c in citations:
+        out.append(first.get(c.article_id))
+        first.setdefault(c.article_id, c.n)
+    return out
+
+
 def answer_messages(answer: Answer, limit: int = MESSAGE_LIMIT) -> list[str]:
     """The answer text, then a Sources section, as messages of at most ``limit`` characters."""
     body = discord.utils.escape_markdown(answer.text.strip()) or "The ingested articles don't say."
     if answer.notice:
         body += f"\n\n*{answer.notice}*"
     messages = split_text(body, limit)
-    blocks = [citation_block(c, limit - len("**Sources**\n")) for c in answer.citations]
+    blocks = [
+        citation_block(c, limit - len("**Sources**\n"), same_as)
+        for c, same_as in zip(answer.citations, first_citations(answer.citations), strict=True)
+    ]
     for i, block in enumerate(blocks):
         unit = f"**Sources**\n{block}" if i == 0 else block
         separator = "\n\n"

@@ -23,10 +23,13 @@ def answer_text(answer: Answer) -> str:
         lines += ["", f"({answer.notice})"]
     if answer.citations:
         lines += ["", "Sources:"]
+        first: dict[str, int] = {}
         for c in answer.citations:
-            lines.append(f"[{c.n}] {source_line(c)}")
+            earlier = first.setdefault(c.article_id, c.n)
+            # an article's title, date and link are shown once, at its first quote
+            lines.append(f"[{c.n}] {source_line(c) if earlier == c.n else f'same article as [{earlier}]'}")
             lines.append(f"    “{' '.join(c.quote.split())}”")
-            if c.url:
+            if c.url and earlier == c.n:
                 lines.append(f"    {c.url}")
     return "\n".join(lines)
 

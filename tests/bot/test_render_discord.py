@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -107,6 +108,16 @@ def test_a_citation_is_never_split_from_its_source_line():
         block = holder[holder.index(f"[{n}] **Council vote**") :]
         assert f"<https://news.example/{n}>\n> The harbour council met." in block
         assert block.endswith("…")
+
+
+def test_further_quotes_of_one_article_point_to_its_first_citation_instead_of_repeating_it():
+    first, other = citation(1), citation(2, "The ferry was delayed.", title="Ferry news")
+    again = replace(citation(3, "The mayor abstained."), article_id=first.article_id)
+    answer = Answer("q", "Voted. [1] Delayed. [2] Abstained. [3]", "extractive", (first, other, again))
+    (message,) = answer_messages(answer)
+    assert message.count("**Council vote**") == 1 and message.count("<https://news.example/1>") == 1
+    assert message.endswith("[3] *same article as [1]*\n> The mayor abstained.")
+    assert "[2] **Ferry news** — Halden Courier, 2025-02-11\n<https://news.example/2>" in message
 
 
 def test_citation_block_fits_any_limit_and_escapes_markdown_in_titles():
