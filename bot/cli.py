@@ -204,7 +204,12 @@ Handler = Callable[[argparse.Namespace, Newsroom, TextIO], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsdesk", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="newsdesk",
+        description="Answer questions about ingested news articles, citing the text for every claim.",
+        epilog="Start with: newsdesk ingest PATH_OR_URL, then newsdesk ask QUESTION. "
+        "Settings come from NEWSDESK_* environment variables or .env (see .env.example).",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:

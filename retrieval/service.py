@@ -112,6 +112,10 @@ class AskService:
                 notice = (
                     f"Nothing {_described(outlet, window)} matched; these sources are from other {other}."
                 )
+        if not retrieved and as_of is not None and self.retriever.lexical.snapshot(namespace).ids:
+            # articles are stored, but every one was published after the moment of asking
+            day = as_of.date().isoformat()
+            return Answer(question, f"No article stored here was published by {day}.", "empty")
         return self._answer(question, namespace, k, as_of, retrieved, notice, t0)
 
     def _ask_within(

@@ -59,8 +59,16 @@ def test_batch_questions_carry_ids_and_report_bad_lines(run, seed_dir, tmp_path)
     assert [r["id"] for r in rows] == ["a", None, "b"]
     assert rows[0]["citations"]
     assert "line 2" in rows[1]["error"]
-    # Asked before the article was published, the question cannot use it.
-    assert rows[2]["mode"] == "empty" or not rows[2]["citations"]
+    # Asked before the article was published, the question cannot use it, and says why.
+    assert rows[2]["mode"] == "empty" and not rows[2]["citations"]
+    assert rows[2]["answer"] == "No article stored here was published by 2024-05-01."
+
+
+def test_an_empty_namespace_says_nothing_is_ingested_whatever_the_date(run, seed_dir):
+    run("ingest", str(seed_dir))
+    code, out, _ = run("ask", "who did Lavrov meet?", "--namespace", "other", "--as-of", "2024-05-01")
+    assert code == 0
+    assert out.strip() == "No articles have been ingested here yet."
 
 
 def test_bad_file_among_good_ones_is_reported_and_the_good_ones_go_in(run, seed_dir, tmp_path):
