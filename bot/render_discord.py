@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 import discord
 
 from ingest.pipeline import IngestReport
+from retrieval.extractive import NOTHING_INGESTED
 from retrieval.models import Answer, Citation
 from retrieval.store import ArticleSummary
 
@@ -144,6 +145,8 @@ def first_citations(citations: Sequence[Citation]) -> list[int | None]:
 def answer_messages(answer: Answer, limit: int = MESSAGE_LIMIT) -> list[str]:
     """The answer text, then a Sources section, as messages of at most ``limit`` characters."""
     body = discord.utils.escape_markdown(answer.text.strip()) or "The ingested articles don't say."
+    if answer.text == NOTHING_INGESTED:
+        body += " Members with Manage Server can add some with `/ingest` (a file or a link) or `/feed add`."
     if answer.notice:
         body += f"\n\n*{answer.notice}*"
     messages = split_text(body, limit)

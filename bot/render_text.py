@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.library import published_day
 from ingest.pipeline import IngestReport
+from retrieval.extractive import NOTHING_INGESTED
 from retrieval.models import Answer, Citation
 from retrieval.store import ArticleSummary
 
@@ -19,6 +20,8 @@ def source_line(citation: Citation) -> str:
 def answer_text(answer: Answer) -> str:
     """The answer, then its numbered sources with their quotes."""
     lines = [answer.text]
+    if answer.text == NOTHING_INGESTED:
+        lines.append("Add some with: newsdesk ingest PATH_OR_URL (files, folders, .jsonl, links).")
     if answer.notice:
         lines += ["", f"({answer.notice})"]
     if answer.citations:

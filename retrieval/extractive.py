@@ -22,6 +22,8 @@ from retrieval.terms import IRREGULAR, STOP, WORD, stem, terms
 from retrieval.tokens import count_tokens
 
 # Photo captions and credits share a question's words without answering it.
+NOTHING_INGESTED = "No articles have been ingested here yet."
+
 _CAPTION = re.compile(
     r"\((?:L|R|C|left|right|center|centre)\)|\bphoto(?:graph)?\b:|\bAP Photo\b|/Getty\b|\bFile\b:"
 )
@@ -106,7 +108,7 @@ class ExtractiveAnswerer:
     ) -> Answer:
         """Answer ``question`` from ``retrieved`` (best first), or abstain honestly."""
         if not retrieved:
-            return Answer(question, "No articles have been ingested here yet.", "empty")
+            return Answer(question, NOTHING_INGESTED, "empty")
         candidates = self.rank_sentences(question, self.to_read(retrieved))
         if not candidates or candidates[0].coverage < self.min_coverage:
             return abstention(question, retrieved)

@@ -68,7 +68,10 @@ def test_an_empty_namespace_says_nothing_is_ingested_whatever_the_date(run, seed
     run("ingest", str(seed_dir))
     code, out, _ = run("ask", "who did Lavrov meet?", "--namespace", "other", "--as-of", "2024-05-01")
     assert code == 0
-    assert out.strip() == "No articles have been ingested here yet."
+    assert out.splitlines() == [
+        "No articles have been ingested here yet.",
+        "Add some with: newsdesk ingest PATH_OR_URL (files, folders, .jsonl, links).",
+    ]
 
 
 def test_bad_file_among_good_ones_is_reported_and_the_good_ones_go_in(run, seed_dir, tmp_path):

@@ -134,6 +134,14 @@ def test_markdown_in_article_text_is_shown_as_written():
     assert message.endswith("> A \\*bold\\* quote\\_here.")
 
 
+def test_an_empty_library_tells_the_channel_how_to_add_articles():
+    answer = Answer("q", "No articles have been ingested here yet.", "empty")
+    assert answer_messages(answer) == [
+        "No articles have been ingested here yet. Members with Manage Server can add some with "
+        "`/ingest` (a file or a link) or `/feed add`."
+    ]
+
+
 def test_abstaining_answer_and_notice_render_without_sources():
     answer = Answer("q", "The ingested articles don't say.", "abstain", notice="chat model failed")
     assert answer_messages(answer) == ["The ingested articles don't say.\n\n*chat model failed*"]
