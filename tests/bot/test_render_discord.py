@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -23,23 +22,9 @@ from bot.render_discord import (
     split_text,
 )
 from ingest.pipeline import ArticleResult, IngestReport
-from retrieval.models import Answer, Citation
+from retrieval.models import Answer
 from retrieval.store import ArticleSummary
-
-
-def citation(n: int, quote: str = "The council voted seven to two.", title: str = "Council vote") -> Citation:
-    return Citation(
-        n=n,
-        article_id=f"a{n}",
-        title=title,
-        quote=quote,
-        start=0,
-        end=len(quote),
-        chunk_id=f"c{n}",
-        url=f"https://news.example/{n}",
-        source="Halden Courier",
-        published_at=datetime(2025, 2, 11, tzinfo=UTC),
-    )
+from tests.bot.factories import citation
 
 
 def test_sentence_pieces_keep_markers_with_their_sentence_and_rebuild_the_text():

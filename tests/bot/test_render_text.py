@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
 
 from bot.render_text import answer_text
-from retrieval.models import Answer, Citation
-
-
-def citation(n: int, article: str, quote: str, title: str) -> Citation:
-    return Citation(
-        n=n,
-        article_id=article,
-        title=title,
-        quote=quote,
-        start=0,
-        end=len(quote),
-        chunk_id=f"c{n}",
-        url=f"https://news.example/{article}",
-        source="Halden Courier",
-        published_at=datetime(2025, 2, 11, tzinfo=UTC),
-    )
+from retrieval.models import Answer
+from tests.bot.factories import citation
 
 
 def test_sources_show_each_article_once_and_every_quote_under_its_number():
     citations = (
-        citation(1, "a", "The council voted seven to two.", "Council vote"),
-        citation(2, "b", "The ferry was\n delayed.", "Ferry news"),
-        citation(3, "a", "The mayor abstained.", "Council vote"),
+        citation(1),
+        citation(2, "The ferry was\n delayed.", title="Ferry news"),
+        replace(citation(3, "The mayor abstained."), article_id="a1"),
     )
     text = answer_text(Answer("q", "Voted. [1] Delayed. [2] Abstained. [3]", "extractive", citations))
     assert text.split("\n") == [
@@ -36,10 +22,10 @@ def test_sources_show_each_article_once_and_every_quote_under_its_number():
         "Sources:",
         "[1] Council vote — Halden Courier, 2025-02-11",
         "    “The council voted seven to two.”",
-        "    https://news.example/a",
+        "    https://news.example/1",
         "[2] Ferry news — Halden Courier, 2025-02-11",
         "    “The ferry was delayed.”",
-        "    https://news.example/b",
+        "    https://news.example/2",
         "[3] same article as [1]",
         "    “The mayor abstained.”",
     ]
