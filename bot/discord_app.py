@@ -8,6 +8,7 @@ import importlib.util
 import logging
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -20,6 +21,11 @@ from bot.settings import Settings
 from retrieval.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
+
+# The bot speaks only in text: discord.py's start-up warnings that voice libraries are missing
+# would be the first thing every operator reads.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
 
 # Cogs loaded at start, one feature per module.
 COGS: tuple[str, ...] = ("bot.cogs.ask", "bot.cogs.ingest", "bot.cogs.sources", "bot.cogs.info")
@@ -185,4 +191,6 @@ def run_bot(settings: Settings, newsroom: Newsroom) -> int:
         raise NewsdeskError("Discord rejected DISCORD_TOKEN: check the bot token") from None
     except discord.PrivilegedIntentsRequired:
         raise NewsdeskError("Discord refused the gateway intents requested") from None
+    except (aiohttp.ClientError, OSError) as exc:  # DNS, refused connection, TLS: no traceback
+        raise NewsdeskError(f"cannot reach Discord: {exc}") from None
     return 0

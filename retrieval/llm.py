@@ -56,7 +56,8 @@ def chat_model_from_spec(
         timeout_seconds: Per-request timeout; the answer falls back to extractive after it.
 
     Raises:
-        ChatModelUnavailable: The provider is unknown or its package is not installed.
+        ChatModelUnavailable: The provider is unknown, its package is not installed, or its client
+            cannot start (no API key, for one).
     """
     from langchain.chat_models import init_chat_model
 
@@ -71,9 +72,19 @@ def chat_model_from_spec(
         model = init_chat_model(spec, **kwargs)
     except (ImportError, ValueError) as exc:
         raise ChatModelUnavailable(f"chat model {spec!r} is unavailable: {exc}") from None
+    except Exception as exc:  # each provider's client raises its own error types
+        # A client that cannot start (no API key, a bad option) is a configuration error to
+        # report in one line, not a traceback; the key itself is never part of these messages.
+        hint = " (set NEWSDESK_CHAT_API_KEY or the provider's own key variable)" if _about_key(exc) else ""
+        raise ChatModelUnavailable(f"chat model {spec!r} cannot start: {exc}{hint}") from None
     if not isinstance(model, BaseChatModel):
         raise ChatModelUnavailable(f"chat model {spec!r} is not a chat model")
     return model
+
+
+def _about_key(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "api_key" in text or "api key" in text or "credentials" in text
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import socket
 
+import discord
 import pytest
 
 from bot import cli
@@ -96,3 +98,25 @@ def test_bot_command_without_a_token_exits_with_one_line(tmp_path, capsys, monke
     assert cli.main(["bot"], settings=settings) == 2
     out, err = capsys.readouterr()
     assert out == "" and err == "error: DISCORD_TOKEN is not set (environment or .env)\n"
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_token_counts_as_unset(tmp_path, capsys, monkeypatch, blank):
+    monkeypatch.setenv("DISCORD_TOKEN", blank)
+    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    assert settings.discord_token is None
+    assert cli.main(["bot"], settings=settings) == 2
+    assert capsys.readouterr().err == "error: DISCORD_TOKEN is not set (environment or .env)\n"
+
+
+def test_an_unreachable_discord_is_one_line_not_a_traceback(tmp_path, capsys, monkeypatch):
+    with socket.socket() as probe:  # a loopback port with nothing listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
+    monkeypatch.setenv("DISCORD_TOKEN", "MTIz.abc.def")
+    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    assert cli.main(["bot"], settings=settings) == 1
+    out, err = capsys.readouterr()
+    assert err.startswith("error: cannot reach Discord: ") and err.count("\n") == 1
+    assert "MTIz.abc.def" not in out + err

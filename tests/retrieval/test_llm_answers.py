@@ -11,7 +11,7 @@ import pytest
 from bot.newsroom import Newsroom
 from bot.settings import Settings
 from retrieval import prompts
-from retrieval.llm import LLMAnswerer, chat_model_from_spec
+from retrieval.llm import ChatModelUnavailable, LLMAnswerer, chat_model_from_spec
 from retrieval.models import RetrievedChunk
 from tests.retrieval.fake_openai import FakeOpenAI
 
@@ -175,3 +175,12 @@ def test_the_model_is_told_the_moment_of_asking(fake):
     then, now = (r["messages"][1]["content"] for r in fake.requests)
     assert "Question (asked 2031-04-05): Who did Varga meet this week?" in then
     assert f"(asked {datetime.now(UTC).date().isoformat()})" in now
+
+
+def test_a_provider_without_its_api_key_is_a_one_line_configuration_error(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(ChatModelUnavailable) as caught:
+        chat_model_from_spec("openai:gpt-4o-mini")
+    message = str(caught.value)
+    assert message.startswith("chat model 'openai:gpt-4o-mini' cannot start: ")
+    assert message.endswith("(set NEWSDESK_CHAT_API_KEY or the provider's own key variable)")
