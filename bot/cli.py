@@ -232,7 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--namespace", default="default")
     p.add_argument("--k", type=int, default=None, help="chunks to retrieve")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--questions", metavar="FILE.jsonl", help="answer each {id, question, as_of?} line")
+    p.add_argument(
+        "--questions", metavar="FILE.jsonl", help="answer each {id, question, as_of?} line, as JSON lines"
+    )
     p.add_argument("--as-of", dest="as_of", metavar="DATE", help="the moment of asking (default: now)")
     p.add_argument(
         "--since", metavar="DATE", help="only articles published on or after DATE (a day, YYYY-MM or YYYY)"

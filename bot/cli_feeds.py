@@ -8,7 +8,8 @@ from typing import TextIO
 
 from bot.newsroom import Newsroom
 from ingest.feeds import FeedPoller
-from ingest.subscriptions import Feed
+from ingest.fetch import check_url
+from ingest.subscriptions import Feed, FeedNotFound
 from retrieval.errors import NewsdeskError
 
 
@@ -46,7 +47,15 @@ def cmd_feeds(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
         )
         return 0
     if command == "remove":
-        poller.unsubscribe(args.url, args.namespace)
+        try:
+            poller.unsubscribe(args.url, args.namespace)
+        except FeedNotFound as exc:
+            wanted = {args.url, _normalised(args.url)}
+            elsewhere = sorted({f.namespace for f in poller.registry.feeds() if f.url in wanted})
+            if not elsewhere:
+                raise
+            hint = f" (followed in {', '.join(elsewhere)}: pass --namespace {elsewhere[0]})"
+            raise FeedNotFound(f"{exc}{hint}") from None
         out.write(f"unsubscribed {args.namespace} from {args.url}\n")
         return 0
     if command == "list":
@@ -110,3 +119,11 @@ def _feed_dict(feed: Feed) -> dict[str, object]:
         "next_poll_at": feed.next_poll_at.isoformat(),
         "last_polled_at": feed.last_polled_at.isoformat() if feed.last_polled_at else None,
     }
+
+
+def _normalised(url: str) -> str:
+    """``url`` as a subscription stores it (as given when it cannot be checked)."""
+    try:
+        return str(check_url(url))
+    except NewsdeskError:
+        return url

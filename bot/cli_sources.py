@@ -33,7 +33,11 @@ def add_sources_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_forget_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``forget`` options."""
-    parser.add_argument("key", metavar="KEY", help="the article's id or URL (as `sources` shows it)")
+    parser.add_argument(
+        "key",
+        metavar="KEY",
+        help="the article's id (the first column of `sources`) or its URL (`sources --json`)",
+    )
     parser.add_argument("--namespace", default="default")
     parser.add_argument("--json", action="store_true", help="print the removed article as JSON")
 

@@ -36,6 +36,7 @@ def published_day(article: ArticleSummary) -> str:
     return article.published_at.date().isoformat() if article.published_at else "undated"
 
 
+_DAY_LIKE = re.compile(r"\d{4}-\d\d-\d\d")
 _YEAR_OR_MONTH = re.compile(r"((?:19|20)\d\d)(?:-(0[1-9]|1[0-2]))?")
 
 
@@ -58,7 +59,11 @@ def parse_day(value: str | None, label: str, *, end_of_day: bool = False) -> dat
     try:
         moment = parse_date(text)
     except ParseError as exc:
-        raise InvalidLimit(f"{label}: {exc}") from None
+        if _DAY_LIKE.match(text):  # shaped like a day, but no such day or time
+            raise InvalidLimit(f"{label}: {exc}") from None
+        raise InvalidLimit(
+            f"{label}: unreadable date {text!r} (expected YYYY-MM-DD, YYYY-MM or YYYY)"
+        ) from None
     if moment is not None and end_of_day and len(text) == 10:
         moment = datetime.combine(moment.date(), time(23, 59, 59), tzinfo=UTC)
     return moment

@@ -31,3 +31,15 @@ def test_a_day_month_or_year_starts_or_ends_its_period(value, end_of_day, expect
 def test_an_unreadable_date_names_the_option_and_the_value(value):
     with pytest.raises(InvalidLimit, match=rf"^until: unreadable date '{value}'"):
         parse_day(value, "until", end_of_day=True)
+
+
+@pytest.mark.parametrize("value", ["2024-13", "March 2024", "24-03-01"])
+def test_an_unreadable_date_says_every_form_accepted(value):
+    with pytest.raises(InvalidLimit) as caught:
+        parse_day(value, "since")
+    assert str(caught.value) == f"since: unreadable date '{value}' (expected YYYY-MM-DD, YYYY-MM or YYYY)"
+
+
+def test_a_day_that_does_not_exist_is_named_as_such():
+    with pytest.raises(InvalidLimit, match=r"^since: unreadable date '2024-02-30' \(no such day or time\)$"):
+        parse_day("2024-02-30", "since")

@@ -92,9 +92,11 @@ def test_feed_is_subscribed_polled_and_ingested_once(
     ]
     code, out, _ = run("feeds", "poll", "--all", "--json")
     assert code == 0 and json.loads(out)[0]["added"] == []
+    code, _, err = run("feeds", "remove", url)  # followed in "desk", not in "default"
+    assert code == 1 and err == f"error: no feed {url} in default (followed in desk: pass --namespace desk)\n"
     assert run("feeds", "remove", url, "--namespace", "desk")[0] == 0
     code, _, err = run("feeds", "remove", url, "--namespace", "desk")
-    assert code != 0 and "no feed" in err
+    assert code != 0 and err == f"error: no feed {url} in desk\n"
 
 
 def test_feeds_add_refuses_a_page_that_is_not_a_feed(
