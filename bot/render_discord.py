@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
+from bot.render_text import first_citations
 from ingest.pipeline import IngestReport
 from retrieval.extractive import NOTHING_INGESTED
 from retrieval.models import Answer, Citation
@@ -130,16 +131,6 @@ def citation_block(citation: Citation, limit: int = MESSAGE_LIMIT, same_as: int 
     if room < 20:  # absurdly long title or link: keep the source line, drop the quote
         return shorten(head, limit)
     return f"{head}\n> {shorten(quote, room)}"
-
-
-def first_citations(citations: Sequence[Citation]) -> list[int | None]:
-    """For each citation, the number of an earlier citation of the same article (``None`` if first)."""
-    first: dict[str, int] = {}
-    out: list[int | None] = []
-    for c in citations:
-        out.append(first.get(c.article_id))
-        first.setdefault(c.article_id, c.n)
-    return out
 
 
 def answer_messages(answer: Answer, limit: int = MESSAGE_LIMIT) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.library import published_day
 from ingest.pipeline import IngestReport
 from retrieval.extractive import NOTHING_INGESTED
@@ -17,6 +19,20 @@ def source_line(citation: Citation) -> str:
     return f"{citation.title} — {', '.join(str(b) for b in bits)}" if bits else citation.title
 
 
+def first_citations(citations: Sequence[Citation]) -> list[int | None]:
+    """For each citation, the number of an earlier citation of the same article (``None`` if first).
+
+    An article's title, date and link are shown once, at its first quote; a further quote points
+    to that number.
+    """
+    first: dict[str, int] = {}
+    out: list[int | None] = []
+    for c in citations:
+        out.append(first.get(c.article_id))
+        first.setdefault(c.article_id, c.n)
+    return out
+
+
 def answer_text(answer: Answer) -> str:
     """The answer, then its numbered sources with their quotes."""
     lines = [answer.text]
@@ -26,13 +42,10 @@ def answer_text(answer: Answer) -> str:
         lines += ["", f"({answer.notice})"]
     if answer.citations:
         lines += ["", "Sources:"]
-        first: dict[str, int] = {}
-        for c in answer.citations:
-            earlier = first.setdefault(c.article_id, c.n)
-            # an article's title, date and link are shown once, at its first quote
-            lines.append(f"[{c.n}] {source_line(c) if earlier == c.n else f'same article as [{earlier}]'}")
+        for c, earlier in zip(answer.citations, first_citations(answer.citations), strict=True):
+            lines.append(f"[{c.n}] {source_line(c) if earlier is None else f'same article as [{earlier}]'}")
             lines.append(f"    “{' '.join(c.quote.split())}”")
-            if c.url and earlier == c.n:
+            if c.url and earlier is None:
                 lines.append(f"    {c.url}")
     return "\n".join(lines)
 

@@ -21,9 +21,10 @@ from retrieval.sentences import sentence_spans
 from retrieval.terms import IRREGULAR, STOP, WORD, stem, terms
 from retrieval.tokens import count_tokens
 
-# Photo captions and credits share a question's words without answering it.
+# The answer when the namespace holds no article at all (the front ends add how to add some).
 NOTHING_INGESTED = "No articles have been ingested here yet."
 
+# Photo captions and credits share a question's words without answering it.
 _CAPTION = re.compile(
     r"\((?:L|R|C|left|right|center|centre)\)|\bphoto(?:graph)?\b:|\bAP Photo\b|/Getty\b|\bFile\b:"
 )
