@@ -22,8 +22,8 @@ from bot.cooldown import CooldownActive
 from bot.discord_app import APOLOGY, namespace_for, one_line
 from bot.followups import follow_up_query, refers_back
 from bot.library import parse_day
-from bot.permissions import GUILD_ONLY_MESSAGE
-from bot.render_discord import CHOICES_LIMIT, NO_PINGS, answer_messages, shorten
+from bot.permissions import GUILD_ONLY_MESSAGE, Refusal
+from bot.render_discord import CHOICES_LIMIT, MESSAGE_LIMIT, NO_PINGS, answer_messages, shorten
 from retrieval.errors import NewsdeskError
 from retrieval.models import Answer
 from retrieval.service import Limits
@@ -38,6 +38,9 @@ MAX_QUESTION_CHARS = 500
 # last question in the same channel when it came this recently, reply or not.
 FOLLOW_UP_SECONDS = 15 * 60
 EMPTY_MENTION = "Ask me a question after the mention, for example: @Newsdesk who won the vote?"
+# The message context menu (right-click a message, Apps): what the articles say about its text.
+FIND_SOURCES = "Find sources"
+NO_TEXT = "That message has no text to look up."
 
 
 def strip_mentions(content: str, user_id: int, role_id: int | None = None) -> str:
@@ -167,6 +170,14 @@ class Ask(commands.Cog):
         self.bot = bot
         self.conversations = Conversations(bot.settings.data_dir / "conversations.sqlite3")
         self.askers = RecentAskers()
+        # Context menus cannot be declared inside a cog: made here, added to the tree on load.
+        self.find_sources_menu = app_commands.ContextMenu(name=FIND_SOURCES, callback=self.find_sources)
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.find_sources_menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(FIND_SOURCES, type=discord.AppCommandType.message)
 
     async def remember(self, keys: Iterable[int | None], question: str) -> None:
         """Note what these answers (and thread) continue; losing it only loses follow-up context."""
@@ -228,6 +239,38 @@ class Ask(commands.Cog):
             answer.mode,
             len(answer.citations),
             len(sent),
+        )
+
+    async def find_sources(self, interaction: discord.Interaction[Any], message: discord.Message) -> None:
+        """What this server's articles say about a message's text, shown only to the member asking.
+
+        A claim posted in the channel ("the night ferry is being scrapped") is looked up like a
+        question: the answer quotes the articles that bear on it, each quote cited.
+        """
+        namespace = namespace_for(interaction.guild_id)
+        me = self.bot.user
+        role = interaction.guild.self_role if interaction.guild else None
+        text = strip_mentions(message.content, me.id, role.id if role else None) if me else message.content
+        text = " ".join(text.split())[:MAX_QUESTION_CHARS]
+        if not text:
+            raise Refusal(NO_TEXT)
+        self.bot.cooldown.hit(interaction.user.id)
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        answer = await self.bot.newsroom.ask(text, namespace=namespace)
+        quoted = discord.utils.escape_markdown(shorten(text, 200))
+        author = discord.utils.escape_markdown(message.author.display_name)
+        header = f"What this server's articles say about “{quoted}” ({author}):"
+        texts = answer_messages(answer, MESSAGE_LIMIT - len(header) - 2)
+        texts[0] = f"{header}\n\n{texts[0]}"
+        for part in texts:
+            await interaction.followup.send(part, ephemeral=True, allowed_mentions=NO_PINGS)
+        log.info(
+            "find-sources guild=%s user=%s mode=%s citations=%d messages=%d",
+            namespace,
+            interaction.user.id,
+            answer.mode,
+            len(answer.citations),
+            len(texts),
         )
 
     @ask.autocomplete("outlet")

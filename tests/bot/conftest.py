@@ -123,6 +123,14 @@ class Harness:
         await self.wait(interaction_id)
         return self.fake.token_requests(interaction_id)
 
+    async def message_command(
+        self, name: str, message_id: int, *, guild: FakeGuild, user: FakeUser
+    ) -> list[Recorded]:
+        """Push the message context menu ``name`` on ``message_id``; return its requests once handled."""
+        interaction_id = await self.fake.message_command(name, message_id, guild=guild, user=user)
+        await self.wait(interaction_id)
+        return self.fake.token_requests(interaction_id)
+
     async def push(self, name: str, options: dict[str, Any] | None = None, **kwargs: Any) -> int:
         interaction_id = await self.fake.slash(name, options, **kwargs)
         self.finished.setdefault(interaction_id, asyncio.Event())

@@ -274,6 +274,32 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", payload)
         return interaction_id
 
+    async def message_command(self, name: str, message_id: int, *, guild: FakeGuild, user: FakeUser) -> int:
+        """Push an INTERACTION_CREATE for the message context menu ``name`` on a message ``say`` sent."""
+        interaction_id = self.snowflake()
+        data: dict[str, Any] = {
+            "id": str(self.snowflake()),
+            "name": name,
+            "type": 3,
+            "target_id": str(message_id),
+            "resolved": {"messages": {str(message_id): self.messages[message_id]}},
+        }
+        if str(guild.id) in self.commands:
+            data["guild_id"] = str(guild.id)
+        payload = payloads.interaction(
+            interaction_id,
+            self.application_id,
+            data,
+            guild=guild,
+            user=user,
+            autocomplete=False,
+            dm_channel_id=self.snowflake(),
+        )
+        self.interactions[interaction_id] = payload
+        self.pushed_at[interaction_id] = time.monotonic()
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return interaction_id
+
     async def say(
         self,
         guild: FakeGuild | None,
@@ -401,6 +427,7 @@ class FakeDiscord:
                 "version": "1",
                 "default_member_permissions": None,
                 "type": 1,
+                "description": "",  # what Discord returns for context menus, which send none
                 **command,
             }
             if key != "global":

@@ -78,6 +78,46 @@ async def test_private_ask_is_deferred_ephemerally(fake, start_bot, newsroom):
     assert "June 2026" in followup_texts(requests)[0]
 
 
+async def test_find_sources_on_a_message_quotes_what_the_articles_say_to_the_member_only(
+    fake, start_bot, newsroom
+):
+    guild = fake.add_guild("Halden")
+    ingest_article(newsroom, guild, "floating-library.txt")
+    harness = await start_bot()
+    (menu,) = [c for c in fake.commands["global"] if c["name"] == "Find sources"]
+    assert menu["type"] == 3  # a message context menu
+    poster, reader = fake.user("poster"), fake.user("reader")
+    claim = await fake.say(
+        guild,
+        poster,
+        "heard the harbour council voted down the floating library @everyone",
+        mention_bot=False,
+    )
+    requests = await harness.message_command("Find sources", claim, guild=guild, user=reader)
+
+    first = callback(requests)
+    assert first.payload["type"] == 5 and first.payload["data"]["flags"] & EPHEMERAL
+    (answer,) = followup_texts(requests)
+    assert answer.startswith(
+        "What this server's articles say about “heard the harbour council voted down the floating "
+        "library @everyone” (poster):\n\n"
+    )
+    assert "voted seven to two on Monday to build a floating library" in answer and "[1]" in answer
+    assert "<https://courier.example/floating-library>" in answer
+    assert all(r.payload["allowed_mentions"] == NO_PINGS for r in requests if "/webhooks/" in r.path)
+    assert not fake.requests_to("POST", f"/channels/{guild.channel_id}/messages"), "nothing said in public"
+
+
+async def test_find_sources_on_a_message_without_text_says_so(fake, start_bot):
+    guild = fake.add_guild("Halden")
+    harness = await start_bot()
+    image_only = await fake.say(guild, fake.user("poster"), "", mention_bot=False)
+    requests = await harness.message_command(
+        "Find sources", image_only, guild=guild, user=fake.user("reader")
+    )
+    assert ephemeral_reply(requests) == "That message has no text to look up."
+
+
 async def test_ingest_file_then_ask_finds_the_new_article(fake, start_bot):
     guild = fake.add_guild("Lindmoor")
     editor = fake.user("editor", manage_guild=True)
