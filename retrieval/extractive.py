@@ -37,6 +37,7 @@ _WH_COPULA = re.compile(r"(who|what)\s+(is|are|was|were)\s+(.+)", re.I)
 _WH_SUBJECT = re.compile(r"(?:who|what)\s+(?:is|are|was|were)\s+\w+ing\b", re.I)
 # An auxiliary early on ("when did ...", "which country did ... visit") has no indirect form
 # without re-inflecting the verb: such a question is quoted instead.
+_AUX_START = re.compile(rf"(?:{_AUX})\b", re.I)
 _INVERTED = re.compile(rf"\S+(?:\s+\S+){{0,2}}?\s+(?:{_AUX})\b", re.I)
 
 
@@ -242,6 +243,8 @@ def _indirect(asked: str) -> str:
             return f"{copula[1]} {copula[3]} {copula[2]}"
     elif _WH_START.match(asked) and not _INVERTED.match(asked):
         return lowered
+    if not (_WH_START.match(asked) or _AUX_START.match(asked)):  # a claim, not a question
+        return f"this (“{asked}”)"
     return f"this (“{asked}?”)"
 
 

@@ -78,6 +78,9 @@ def test_abstention_says_what_is_not_known_and_names_the_nearest_articles():
         ),
         ("Where was the summit held?", "don't say this (“Where was the summit held?”)."),
         ("Is the ferry late?", "don't say this (“Is the ferry late?”)."),
+        ("is the ferry late", "don't say this (“is the ferry late?”)."),
+        # a claim looked up with Find sources is quoted as it was written, not made a question
+        ("The mayor bought a yacht!", "don't say this (“The mayor bought a yacht”)."),
     ],
 )
 def test_abstention_turns_the_question_into_grammatical_english(question: str, says: str) -> None:
