@@ -19,7 +19,8 @@ HELP = """\
 Set `private` to see it alone.
 **@mention** me with a question, or **reply** to one of my answers to follow up on it \
 (a question like "when did they meet?" right after yours follows it up too).
-**Find sources** (right-click a message, then Apps) — what the articles here say about that message's claim, shown to you alone.
+**Find sources** (right-click a message, then Apps) — what the articles here say about that \
+message's claim, shown to you alone.
 **/sources** `[query]` — the newest articles here, or those matching your words.
 **/stats** — how many articles and passages this server holds.
 **/ingest** `url` or `file` — add an article (Manage Server or a manager role).
