@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.render_discord import (
@@ -61,10 +61,13 @@ def test_a_sentence_longer_than_the_limit_is_cut_at_words():
 
 @settings(max_examples=60, deadline=None)
 @given(st.text(alphabet=st.sampled_from("ab .!?[]1\n"), min_size=0, max_size=3000), st.integers(20, 2000))
+@example("1" * 21, 20)  # one word longer than a message: cut, nothing lost
 def test_split_text_never_exceeds_the_limit_nor_loses_words(text, limit):
     parts = split_text(text, limit)
     assert all(len(p) <= limit for p in parts)
-    assert " ".join(parts).split() == text.split()
+    assert "".join("".join(parts).split()) == "".join(text.split())  # not a character lost
+    if all(len(word) <= limit for word in text.split()):
+        assert " ".join(parts).split() == text.split()  # and words are cut only when longer than a message
 
 
 def test_shorten_keeps_whole_sentences_and_marks_the_cut():
