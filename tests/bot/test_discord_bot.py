@@ -372,6 +372,9 @@ async def test_cooldown_tells_the_user_when_to_retry(fake, start_bot, newsroom):
     await fake.say(guild, reader, f"<@{fake.bot.id}> still there?")
     (reply,) = await fake.wait_for(lambda: fake.requests_to("POST", f"/channels/{guild.channel_id}/messages"))
     assert reply.payload["content"].startswith("You're asking too fast")
+    claim = await fake.say(guild, fake.user("poster"), "The admiral met the guild.", mention_bot=False)
+    menu = await harness.message_command("Find sources", claim, guild=guild, user=reader)
+    assert ephemeral_reply(menu).startswith("You're asking too fast")
 
 
 async def test_errors_become_one_line_or_an_apology_and_the_token_is_never_logged(
