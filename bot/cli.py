@@ -1,4 +1,4 @@
-"""The ``newsdesk`` command: ingest, ask, chat, stats, rechunk, sources, forget (and the Discord bot)."""
+"""The ``newsdesk`` command line: one sub-command per job (ingest, ask, chat, export, bot, ...)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,14 @@ from typing import Any, TextIO
 from bot.cli_doctor import add_doctor_arguments, run_doctor
 from bot.cli_eval import add_eval_arguments, cmd_eval
 from bot.cli_feeds import add_feeds_arguments, cmd_feeds
-from bot.cli_sources import add_forget_arguments, add_sources_arguments, cmd_forget, cmd_sources
+from bot.cli_sources import (
+    add_export_arguments,
+    add_forget_arguments,
+    add_sources_arguments,
+    cmd_export,
+    cmd_forget,
+    cmd_sources,
+)
 from bot.followups import follow_up_query, refers_back
 from bot.library import parse_day
 from bot.newsroom import Newsroom
@@ -265,6 +272,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("forget", cmd_forget, "Remove one article (by id or URL) and all its passages.")
     add_forget_arguments(p)
+
+    p = add(
+        "export",
+        cmd_export,
+        "Write a namespace's articles as JSON lines that `ingest` reads back (a backup, or a move "
+        "to another store).",
+    )
+    add_export_arguments(p)
 
     add("bot", cmd_bot, "Run the Discord bot (token from DISCORD_TOKEN).")
 

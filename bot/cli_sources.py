@@ -1,15 +1,20 @@
-"""``newsdesk sources [QUERY]`` lists a namespace's articles; ``newsdesk forget KEY`` removes one."""
+"""``newsdesk sources [QUERY]`` lists a namespace's articles, ``newsdesk forget KEY`` removes one and
+``newsdesk export`` writes them all out in a form ``newsdesk ingest`` reads back."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.library import matching
 from bot.newsroom import Newsroom
 from bot.render_text import article_line
-from retrieval.errors import ArticleNotFound
+from retrieval.errors import ArticleNotFound, NewsdeskError
+from retrieval.models import Article
 from retrieval.store import ArticleSummary
 
 
@@ -54,6 +59,16 @@ def article_dict(article: ArticleSummary) -> dict[str, Any]:
     }
 
 
+def add_export_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``export`` options."""
+    parser.add_argument("--namespace", default="default")
+    parser.add_argument(
+        "--out",
+        metavar="FILE.jsonl",
+        help="write to FILE instead of standard output (replaced whole when done)",
+    )
+
+
 def _plural(n: int) -> str:
     return f"{n} article{'s' if n != 1 else ''}"
 
@@ -95,3 +110,45 @@ def cmd_forget(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
         passages = f"{gone.chunks} passage{'s' if gone.chunks != 1 else ''}"
         out.write(f"Forgot “{' '.join(gone.title.split())}” ({passages} removed).\n")
     return 0
+
+
+def article_record(article: Article) -> dict[str, Any]:
+    """An article as one JSON object of the ingest format (``id`` keeps its id on the way back)."""
+    return {
+        "id": article.id,
+        "title": article.title,
+        "url": article.url,
+        "published_at": article.published_at.isoformat() if article.published_at else None,
+        "source": article.source,
+        "body": article.body,
+    }
+
+
+def cmd_export(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
+    """Write every article of the namespace as a JSON line, oldest first; the count goes to stderr.
+
+    A library that came in through Discord attachments or feeds has no copy but the store: this is
+    its backup, and the way to move it to another store (``newsdesk ingest FILE --namespace NS``
+    there, for example on a Chroma server). Bodies are rebuilt from the stored chunks.
+    """
+    articles, broken = room.store.stored_articles(args.namespace)
+    if not articles and not broken:
+        raise NewsdeskError(f"no articles in namespace {args.namespace}")
+    lines = [json.dumps(article_record(a), ensure_ascii=False) + "\n" for a in articles]
+    if args.out:
+        path = Path(args.out)
+        tmp = path.with_name(f".{path.name}.tmp")
+        try:
+            with tmp.open("w", encoding="utf-8") as fh:
+                fh.writelines(lines)
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise NewsdeskError(f"{path}: cannot write ({exc.strerror})") from None
+    else:
+        out.writelines(lines)
+    where = f" to {args.out}" if args.out else ""
+    print(f"Exported {_plural(len(articles))} of {args.namespace}{where}.", file=sys.stderr)
+    for article_id in broken:
+        print(f"  error: {args.namespace}/{article_id}: chunks missing; not exported", file=sys.stderr)
+    return 1 if broken else 0
