@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.library import matching
+from bot.library import export_lines, matching
 from bot.newsroom import Newsroom
 from bot.render_text import article_line
 from retrieval.errors import ArticleNotFound, NewsdeskError
-from retrieval.models import Article
 from retrieval.store import ArticleSummary
 
 
@@ -112,18 +111,6 @@ def cmd_forget(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     return 0
 
 
-def article_record(article: Article) -> dict[str, Any]:
-    """An article as one JSON object of the ingest format (``id`` keeps its id on the way back)."""
-    return {
-        "id": article.id,
-        "title": article.title,
-        "url": article.url,
-        "published_at": article.published_at.isoformat() if article.published_at else None,
-        "source": article.source,
-        "body": article.body,
-    }
-
-
 def cmd_export(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     """Write every article of the namespace as a JSON line, oldest first; the count goes to stderr.
 
@@ -131,10 +118,10 @@ def cmd_export(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     its backup, and the way to move it to another store (``newsdesk ingest FILE --namespace NS``
     there, for example on a Chroma server). Bodies are rebuilt from the stored chunks.
     """
-    articles, broken = room.store.stored_articles(args.namespace)
+    articles, broken = room.export_sync(args.namespace)
     if not articles and not broken:
         raise NewsdeskError(f"no articles in namespace {args.namespace}")
-    lines = [json.dumps(article_record(a), ensure_ascii=False) + "\n" for a in articles]
+    lines = export_lines(articles)
     if args.out:
         path = Path(args.out)
         tmp = path.with_name(f".{path.name}.tmp")

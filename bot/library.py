@@ -1,11 +1,13 @@
 """Finding articles in a namespace's library, and reading the limits an asker sets on a search.
 
-Shared by the Discord commands (``/sources``, ``/forget``, ``/ask``'s options) and the terminal.
+Shared by the Discord commands (``/sources``, ``/forget``, ``/export``, ``/ask``'s options) and the
+terminal.
 """
 
 from __future__ import annotations
 
 import calendar
+import json
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, time
@@ -13,6 +15,7 @@ from datetime import UTC, datetime, time
 from ingest.errors import ParseError
 from ingest.parsing import parse_date
 from retrieval.errors import NewsdeskError
+from retrieval.models import Article
 from retrieval.store import ArticleSummary
 
 
@@ -29,6 +32,25 @@ def matching(articles: Sequence[ArticleSummary], query: str) -> list[ArticleSumm
         if all(w in hay for w in words):
             out.append(a)
     return out
+
+
+def export_lines(articles: Sequence[Article]) -> list[str]:
+    """Articles as JSON lines of the ingest format; ``id`` keeps each article's id on the way back."""
+    return [
+        json.dumps(
+            {
+                "id": a.id,
+                "title": a.title,
+                "url": a.url,
+                "published_at": a.published_at.isoformat() if a.published_at else None,
+                "source": a.source,
+                "body": a.body,
+            },
+            ensure_ascii=False,
+        )
+        + "\n"
+        for a in articles
+    ]
 
 
 def published_day(article: ArticleSummary) -> str:

@@ -22,7 +22,7 @@ from retrieval.errors import ArticleNotFound
 from retrieval.extractive import ExtractiveAnswerer
 from retrieval.index_cache import IndexCache
 from retrieval.lexical import LexicalIndex
-from retrieval.models import Answer
+from retrieval.models import Answer, Article
 from retrieval.search import Retriever
 from retrieval.service import Answerer, AskService, Limits
 from retrieval.store import ArticleSummary, ChromaStore, embedded_client, http_client
@@ -166,6 +166,11 @@ class Newsroom:
         """Every article of the namespace, newest first."""
         return self.store.articles(namespace)
 
+    def export_sync(self, namespace: str = "default") -> tuple[list[Article], list[str]]:
+        """Every article of the namespace rebuilt from its chunks (oldest first), and the ids of
+        those whose chunks are incomplete (see :meth:`ChromaStore.stored_articles`)."""
+        return self.store.stored_articles(namespace)
+
     def warm_sync(self, namespaces: Iterable[str]) -> list[str]:
         """Build the in-memory search indexes of those ``namespaces`` the store holds.
 
@@ -223,6 +228,9 @@ class Newsroom:
 
     async def articles(self, namespace: str = "default") -> list[ArticleSummary]:
         return await asyncio.to_thread(self.articles_sync, namespace)
+
+    async def export(self, namespace: str = "default") -> tuple[list[Article], list[str]]:
+        return await asyncio.to_thread(self.export_sync, namespace)
 
     async def stats(self, namespace: str | None = None) -> dict[str, Any]:
         return await asyncio.to_thread(self.stats_sync, namespace)

@@ -25,6 +25,7 @@ message's claim, shown to you alone.
 **/stats** — how many articles and passages this server holds.
 **/ingest** `url` or `file` — add an article (Manage Server or a manager role).
 **/forget** `article` — remove an article (Manage Server or a manager role).
+**/export** — the whole library as a file that /ingest reads back (Manage Server or a manager role).
 
 Each server has its own library: nothing added here shows up anywhere else. \
 Every quote is copied verbatim from a stored article."""

@@ -1,8 +1,11 @@
-"""``/sources`` lists the server's articles; ``/forget`` removes one (with autocomplete)."""
+"""``/sources`` lists the server's articles, ``/forget`` removes one (with autocomplete) and
+``/export`` hands managers the whole library as a file ``/ingest`` reads back."""
 
 from __future__ import annotations
 
+import io
 import logging
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -10,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_app import namespace_for
-from bot.library import matching, published_day
+from bot.library import export_lines, matching, published_day
 from bot.permissions import manager_only
 from bot.render_discord import CHOICES_LIMIT, NO_PINGS, articles_description, embed, shorten
 from retrieval.store import ArticleSummary
@@ -63,6 +66,51 @@ class Sources(commands.Cog):
             allowed_mentions=NO_PINGS,
         )
         log.info("forget guild=%s user=%s article=%s", namespace, interaction.user.id, gone.id)
+
+    @app_commands.command(name="export")
+    @manager_only()
+    async def export(self, interaction: discord.Interaction[Any]) -> None:
+        """Download this server's library as a JSON-lines file that /ingest reads back."""
+        namespace = namespace_for(interaction.guild_id)
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        articles, broken = await self.bot.newsroom.export(namespace)
+        if not articles:
+            await interaction.followup.send(
+                "No articles here yet: nothing to export.", ephemeral=True, allowed_mentions=NO_PINGS
+            )
+            return
+        data = "".join(export_lines(articles)).encode("utf-8")
+        limit = interaction.filesize_limit
+        if len(data) > limit:
+            await interaction.followup.send(
+                f"This library is {len(data) / 1e6:.1f} MB, more than the {limit / 1e6:.0f} MB Discord "
+                f"lets me attach here: run `newsdesk export --namespace {namespace}` on the bot's machine.",
+                ephemeral=True,
+                allowed_mentions=NO_PINGS,
+            )
+            return
+        count = f"{len(articles)} article{'s' if len(articles) != 1 else ''}"
+        most = self.bot.settings.max_articles_per_request
+        text = (
+            f"{count} of this server's library, one JSON line each: `/ingest file:` reads it back "
+            f"({most} articles a file at most), `newsdesk ingest` any number."
+        )
+        if broken:
+            text += f" {len(broken)} could not be rebuilt from the store and are missing: ingest them again."
+        day = datetime.now(UTC).date().isoformat()
+        await interaction.followup.send(
+            text,
+            file=discord.File(io.BytesIO(data), filename=f"newsdesk-{namespace}-{day}.jsonl"),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+        log.info(
+            "export guild=%s user=%s articles=%d bytes=%d",
+            namespace,
+            interaction.user.id,
+            len(articles),
+            len(data),
+        )
 
     @forget.autocomplete("article")
     async def forget_choices(

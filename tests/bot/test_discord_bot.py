@@ -7,6 +7,7 @@ message, 8 = autocomplete; flag 64 = ephemeral), webhook follow-ups and channel 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from pathlib import Path
@@ -116,6 +117,35 @@ async def test_find_sources_on_a_message_without_text_says_so(fake, start_bot):
         "Find sources", image_only, guild=guild, user=fake.user("reader")
     )
     assert ephemeral_reply(requests) == "That message has no text to look up."
+
+
+async def test_a_manager_exports_the_library_and_another_server_ingests_the_file(fake, start_bot, newsroom):
+    halden, wrenfield = fake.add_guild("Halden"), fake.add_guild("Wrenfield")
+    for name in ("floating-library.txt", "vance-lighthouse-guild.txt"):
+        ingest_article(newsroom, halden, name)
+    harness = await start_bot()
+    editor = fake.user("editor", manage_guild=True)
+
+    refused = await harness.command("export", guild=halden, user=fake.user("reader"))
+    assert ephemeral_reply(refused).startswith("Only members with the Manage Server permission")
+    requests = await harness.command("export", guild=halden, user=editor)
+    assert callback(requests).payload["data"]["flags"] & EPHEMERAL
+    (sent,) = [r for r in requests if r.method == "POST" and "/webhooks/" in r.path]
+    assert sent.payload["content"].startswith("2 articles of this server's library, one JSON line each")
+    assert sent.payload["flags"] & EPHEMERAL and sent.payload["allowed_mentions"] == NO_PINGS
+    ((name, data),) = sent.files.items()
+    (filename,) = [a["filename"] for a in sent.payload["attachments"]]
+    assert filename.startswith(f"newsdesk-{halden.id}-") and filename.endswith(".jsonl")
+    rows = [json.loads(line) for line in data.decode().splitlines()]
+    assert {r["title"] for r in rows} == {a.title for a in newsroom.store.articles(str(halden.id))}
+
+    attachment = fake.add_attachment(filename, data)
+    await harness.command("ingest", guild=wrenfield, user=editor, attachments={"file": attachment})
+    moved = {(a.id, a.title, a.url, a.published_at) for a in newsroom.store.articles(str(wrenfield.id))}
+    assert moved == {(a.id, a.title, a.url, a.published_at) for a in newsroom.store.articles(str(halden.id))}
+
+    empty = await harness.command("export", guild=fake.add_guild("Empty"), user=editor)
+    assert followup_texts(empty) == ["No articles here yet: nothing to export."]
 
 
 async def test_ingest_file_then_ask_finds_the_new_article(fake, start_bot):
