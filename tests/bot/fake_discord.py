@@ -253,11 +253,27 @@ class FakeDiscord:
         payloads from ``channel_payload``; ``autocomplete`` names the focused option and makes it
         an autocomplete interaction.
         """
-        interaction_id = self.snowflake()
         opts, resolved = payloads.command_options(options, attachments, autocomplete, subcommand, channels)
         data: dict[str, Any] = {"id": str(self.snowflake()), "name": name, "type": 1, "options": opts}
         if resolved:
             data["resolved"] = resolved
+        return await self._push_command(data, guild, user, autocomplete=autocomplete is not None)
+
+    async def message_command(self, name: str, message_id: int, *, guild: FakeGuild, user: FakeUser) -> int:
+        """Push an INTERACTION_CREATE for the message context menu ``name`` on a message ``say`` sent."""
+        data: dict[str, Any] = {
+            "id": str(self.snowflake()),
+            "name": name,
+            "type": 3,
+            "target_id": str(message_id),
+            "resolved": {"messages": {str(message_id): self.messages[message_id]}},
+        }
+        return await self._push_command(data, guild, user)
+
+    async def _push_command(
+        self, data: dict[str, Any], guild: FakeGuild | None, user: FakeUser, *, autocomplete: bool = False
+    ) -> int:
+        interaction_id = self.snowflake()
         if guild is not None and str(guild.id) in self.commands:
             data["guild_id"] = str(guild.id)  # discord.py finds a guild command by data.guild_id
         payload = payloads.interaction(
@@ -266,33 +282,7 @@ class FakeDiscord:
             data,
             guild=guild,
             user=user,
-            autocomplete=autocomplete is not None,
-            dm_channel_id=self.snowflake(),
-        )
-        self.interactions[interaction_id] = payload
-        self.pushed_at[interaction_id] = time.monotonic()
-        await self.dispatch("INTERACTION_CREATE", payload)
-        return interaction_id
-
-    async def message_command(self, name: str, message_id: int, *, guild: FakeGuild, user: FakeUser) -> int:
-        """Push an INTERACTION_CREATE for the message context menu ``name`` on a message ``say`` sent."""
-        interaction_id = self.snowflake()
-        data: dict[str, Any] = {
-            "id": str(self.snowflake()),
-            "name": name,
-            "type": 3,
-            "target_id": str(message_id),
-            "resolved": {"messages": {str(message_id): self.messages[message_id]}},
-        }
-        if str(guild.id) in self.commands:
-            data["guild_id"] = str(guild.id)
-        payload = payloads.interaction(
-            interaction_id,
-            self.application_id,
-            data,
-            guild=guild,
-            user=user,
-            autocomplete=False,
+            autocomplete=autocomplete,
             dm_channel_id=self.snowflake(),
         )
         self.interactions[interaction_id] = payload

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.newsroom import Newsroom
 from bot.settings import Settings
-from tests.ingest.test_rechunk import _chunks, _long_story, _short_story
+from tests.ingest.test_rechunk import with_a_broken_article
 
 ARTICLES = Path(__file__).parent / "articles"
 Run = Callable[..., tuple[int, str, str]]
@@ -56,12 +56,7 @@ def test_export_writes_json_lines_to_standard_output_and_the_count_to_stderr(
 
 
 def test_an_article_missing_chunks_is_named_and_the_rest_exported(newsroom: Newsroom, run: Run) -> None:
-    story, other = _long_story(), _short_story()
-    newsroom.ingestor.max_tokens, newsroom.ingestor.overlap_tokens = 40, 8
-    newsroom.ingestor.ingest_items([("a", story), ("b", other)])
-    col = newsroom.store.collection("default")
-    assert col is not None
-    col.delete(ids=[_chunks(newsroom, story.id)[3][0]])
+    story, other = with_a_broken_article(newsroom)
 
     code, out, err = run("export")
     assert code == 1

@@ -83,13 +83,19 @@ def test_an_article_recut_into_fewer_chunks_under_the_same_hash_leaves_none_behi
     assert [c[0] for c in _chunks(newsroom, story.id)] == [c[0] for c in after]
 
 
-def test_an_article_missing_chunks_is_reported_and_left_alone(newsroom: Newsroom) -> None:
+def with_a_broken_article(newsroom: Newsroom) -> tuple[Article, Article]:
+    """Two articles cut into 40-token chunks, the first of them then missing its fourth chunk."""
     story, other = _long_story(), _short_story()
     newsroom.ingestor.max_tokens, newsroom.ingestor.overlap_tokens = 40, 8
     newsroom.ingestor.ingest_items([("a", story), ("b", other)])
     col = newsroom.store.collection("default")
     assert col is not None
     col.delete(ids=[_chunks(newsroom, story.id)[3][0]])
+    return story, other
+
+
+def test_an_article_missing_chunks_is_reported_and_left_alone(newsroom: Newsroom) -> None:
+    story, other = with_a_broken_article(newsroom)
     left = {cid for cid, _, _ in _chunks(newsroom, story.id)}
 
     newsroom.ingestor.max_tokens = 512
