@@ -219,6 +219,7 @@ def interaction(
     user: FakeUser,
     autocomplete: bool,
     dm_channel_id: int,
+    attachment_size_limit: int = 25 * 1024 * 1024,
 ) -> dict[str, Any]:
     """INTERACTION_CREATE for a command (or its autocomplete) in a guild channel or a DM."""
     payload: dict[str, Any] = {
@@ -230,7 +231,7 @@ def interaction(
         "data": data,
         "locale": "en-US",
         "entitlements": [],
-        "attachment_size_limit": 25 * 1024 * 1024,
+        "attachment_size_limit": attachment_size_limit,
         "app_permissions": str(MEMBER_PERMISSIONS),
     }
     if guild is not None:

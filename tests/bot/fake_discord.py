@@ -70,6 +70,7 @@ class FakeDiscord:
         self.interactions: dict[int, dict[str, Any]] = {}
         self.reject_token = False  # answer login with 401, as Discord does for a bad token
         self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id -> synced commands
+        self.attachment_size_limit = 25 * 1024 * 1024  # what an interaction says the bot may upload
         self.identified = asyncio.Event()
         self._changed = asyncio.Condition()
         self._ws: web.WebSocketResponse | None = None
@@ -284,6 +285,7 @@ class FakeDiscord:
             user=user,
             autocomplete=autocomplete,
             dm_channel_id=self.snowflake(),
+            attachment_size_limit=self.attachment_size_limit,
         )
         self.interactions[interaction_id] = payload
         self.pushed_at[interaction_id] = time.monotonic()

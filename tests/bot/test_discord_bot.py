@@ -147,6 +147,12 @@ async def test_a_manager_exports_the_library_and_another_server_ingests_the_file
     empty = await harness.command("export", guild=fake.add_guild("Empty"), user=editor)
     assert followup_texts(empty) == ["No articles here yet: nothing to export."]
 
+    fake.attachment_size_limit = len(data) - 1  # a server whose upload limit the library exceeds
+    too_big = await harness.command("export", guild=halden, user=editor)
+    (message,) = followup_texts(too_big)
+    assert message.endswith(f"run `newsdesk export --namespace {halden.id}` on the bot's machine.")
+    assert not any(r.files for r in too_big)
+
 
 async def test_ingest_file_then_ask_finds_the_new_article(fake, start_bot):
     guild = fake.add_guild("Lindmoor")
