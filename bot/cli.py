@@ -17,9 +17,11 @@ from bot.cli_feeds import add_feeds_arguments, cmd_feeds
 from bot.cli_sources import (
     add_export_arguments,
     add_forget_arguments,
+    add_show_arguments,
     add_sources_arguments,
     cmd_export,
     cmd_forget,
+    cmd_show,
     cmd_sources,
 )
 from bot.followups import follow_up_query, refers_back
@@ -269,6 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("sources", cmd_sources, "List a namespace's articles, newest first, or those matching QUERY.")
     add_sources_arguments(p)
+
+    p = add("show", cmd_show, "Print one article (by id or URL) in full, as stored.")
+    add_show_arguments(p)
 
     p = add("forget", cmd_forget, "Remove one article (by id or URL) and all its passages.")
     add_forget_arguments(p)

@@ -58,6 +58,15 @@ def article_dict(article: ArticleSummary) -> dict[str, Any]:
     }
 
 
+def add_show_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``show`` options."""
+    parser.add_argument(
+        "key", metavar="KEY", help="the article's id (the first column of `sources`) or its URL"
+    )
+    parser.add_argument("--namespace", default="default")
+    parser.add_argument("--json", action="store_true", help="print it as one JSON line of the ingest format")
+
+
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``export`` options."""
     parser.add_argument("--namespace", default="default")
@@ -108,6 +117,23 @@ def cmd_forget(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     else:
         passages = f"{gone.chunks} passage{'s' if gone.chunks != 1 else ''}"
         out.write(f"Forgot “{' '.join(gone.title.split())}” ({passages} removed).\n")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
+    """Print one article: headline, outlet and date, link, then its full text as stored."""
+    try:
+        article = room.article_sync(args.key, args.namespace)
+    except ArticleNotFound:
+        raise ArticleNotFound(f"no article {args.key!r} in namespace {args.namespace}") from None
+    if args.json:
+        out.writelines(export_lines([article]))
+        return 0
+    day = article.published_at.date().isoformat() if article.published_at else "undated"
+    lines = [article.title, ", ".join(b for b in (article.source, day) if b)]
+    if article.url:
+        lines.append(article.url)
+    out.write("\n".join([*lines, "", article.body]) + "\n")
     return 0
 
 

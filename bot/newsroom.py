@@ -18,7 +18,7 @@ from ingest.pipeline import Ingestor, IngestReport, Progress
 from ingest.subscriptions import FeedRegistry
 from ingest.urls import is_url
 from retrieval.embedder import MiniLMEmbedder
-from retrieval.errors import ArticleNotFound
+from retrieval.errors import ArticleNotFound, NewsdeskError
 from retrieval.extractive import ExtractiveAnswerer
 from retrieval.index_cache import IndexCache
 from retrieval.lexical import LexicalIndex
@@ -171,6 +171,21 @@ class Newsroom:
         those whose chunks are incomplete (see :meth:`ChromaStore.stored_articles`)."""
         return self.store.stored_articles(namespace)
 
+    def article_sync(self, key: str, namespace: str = "default") -> Article:
+        """One article (by id or URL) with its full text, rebuilt from its chunks.
+
+        Raises:
+            ArticleNotFound: No article of the namespace has that id or URL.
+            NewsdeskError: Its chunks are incomplete (an interrupted update): ingest it again.
+        """
+        found = self.store.find_article(namespace, key)
+        if found is None:
+            raise ArticleNotFound(f"no article {key!r} here")
+        articles, _ = self.store.stored_articles(namespace, found.id)
+        if not articles:
+            raise NewsdeskError(f"the passages of {found.title!r} are incomplete: ingest it again")
+        return articles[0]
+
     def warm_sync(self, namespaces: Iterable[str]) -> list[str]:
         """Build the in-memory search indexes of those ``namespaces`` the store holds.
 
@@ -231,6 +246,9 @@ class Newsroom:
 
     async def export(self, namespace: str = "default") -> tuple[list[Article], list[str]]:
         return await asyncio.to_thread(self.export_sync, namespace)
+
+    async def article(self, key: str, namespace: str = "default") -> Article:
+        return await asyncio.to_thread(self.article_sync, key, namespace)
 
     async def stats(self, namespace: str | None = None) -> dict[str, Any]:
         return await asyncio.to_thread(self.stats_sync, namespace)

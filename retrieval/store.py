@@ -302,9 +302,11 @@ class ChromaStore:
         out.sort(key=lambda a: (a.published_at or epoch, a.title), reverse=True)
         return out
 
-    def stored_articles(self, namespace: str) -> tuple[list[Article], list[str]]:
-        """The namespace's articles rebuilt from their chunks (oldest first), and the ids of those
-        that could not be.
+    def stored_articles(
+        self, namespace: str, article_id: str | None = None
+    ) -> tuple[list[Article], list[str]]:
+        """The namespace's articles (or the one ``article_id`` names) rebuilt from their chunks
+        (oldest first), and the ids of those that could not be.
 
         Each chunk's text is put back at its offsets in the body. Chunks end at sentence ends, so
         the only text no chunk holds is whitespace between them, which comes back as newlines (a
@@ -316,7 +318,8 @@ class ChromaStore:
         if col is None:
             return [], []
         versions: dict[str, dict[tuple[str, int], list[tuple[str, dict[str, Any]]]]] = {}
-        for _, text, meta in self._pages(col, where=None, documents=True):
+        where = {"article_id": article_id} if article_id is not None else None
+        for _, text, meta in self._pages(col, where=where, documents=True):
             key = (str(meta.get("content_hash")), int(meta.get("n_chunks", 0)))
             versions.setdefault(str(meta.get("article_id")), {}).setdefault(key, []).append((text, meta))
         articles: list[Article] = []

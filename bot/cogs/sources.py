@@ -15,7 +15,14 @@ from discord.ext import commands
 from bot.discord_app import namespace_for
 from bot.library import export_lines, matching, published_day
 from bot.permissions import manager_only
-from bot.render_discord import CHOICES_LIMIT, NO_PINGS, articles_description, embed, shorten
+from bot.render_discord import (
+    CHOICES_LIMIT,
+    EMBED_DESCRIPTION_LIMIT,
+    NO_PINGS,
+    articles_description,
+    embed,
+    shorten,
+)
 from retrieval.store import ArticleSummary
 
 if TYPE_CHECKING:
@@ -112,8 +119,29 @@ class Sources(commands.Cog):
             len(data),
         )
 
+    @app_commands.command(name="article")
+    @app_commands.describe(article="The article's id or link; start typing its title to pick it")
+    async def article(self, interaction: discord.Interaction[Any], article: str) -> None:
+        """Read one of this server's articles: the full text around the quotes answers cite."""
+        namespace = namespace_for(interaction.guild_id)
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        found = await self.bot.newsroom.article(article.strip(), namespace=namespace)
+        head = ", ".join(
+            b for b in (found.source, found.published_at and found.published_at.date().isoformat()) if b
+        )
+        body = discord.utils.escape_markdown(found.body)
+        text = f"*{discord.utils.escape_markdown(head)}*\n\n{body}" if head else body
+        if len(text) > EMBED_DESCRIPTION_LIMIT:
+            more = "\n\n*(The rest: a manager's `/export` has the full text.)*"
+            text = shorten(text, EMBED_DESCRIPTION_LIMIT - len(more)) + more
+        card = embed(found.title, text)
+        card.url = found.url
+        await interaction.followup.send(embed=card, ephemeral=True, allowed_mentions=NO_PINGS)
+        log.info("article guild=%s user=%s article=%s", namespace, interaction.user.id, found.id)
+
     @forget.autocomplete("article")
-    async def forget_choices(
+    @article.autocomplete("article")
+    async def article_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:

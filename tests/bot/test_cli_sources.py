@@ -182,3 +182,28 @@ def test_empty_or_unknown_namespace_says_so_in_one_line(run, two_articles):
 
 def test_sources_on_a_fresh_store_says_there_is_nothing_yet(run):
     assert run("sources") == (0, "no articles in namespace default\n", "")
+
+
+def test_show_prints_an_article_whole_by_id_or_url_and_quotes_are_spans_of_it(run, two_articles):
+    (library,) = [a for a in listed(run) if a["title"] == "Harbour council approves a floating library"]
+    code, out, err = run("show", library["id"])
+    assert (code, err) == (0, "")
+    head, body = out.split("\n\n", 1)
+    assert head.splitlines() == [
+        "Harbour council approves a floating library",
+        "Halden Courier, 2025-02-11",
+        "https://courier.example/floating-library",
+    ]
+    assert body.startswith("The Port Halden harbour council voted seven to two on Monday")
+    code, out, _ = run("ask", "When does the floating library open?", "--json")
+    for citation in json.loads(out)["citations"]:  # the offsets a citation gives index this text
+        assert body[citation["start"] : citation["end"]] == citation["quote"]
+
+    assert run("show", "https://courier.example/floating-library")[1].split("\n\n", 1)[1] == body
+    code, out, _ = run("show", library["id"], "--json")
+    assert code == 0 and json.loads(out)["body"] == body.rstrip("\n")
+
+
+def test_show_names_an_unknown_article_and_its_namespace(run, two_articles):
+    code, out, err = run("show", "no-such-id")
+    assert (code, out) == (1, "") and err == "error: no article 'no-such-id' in namespace default\n"

@@ -20,6 +20,7 @@ from retrieval.errors import NewsdeskError
 from retrieval.models import Answer, Citation
 from tests.bot.conftest import TOKEN, Harness
 from tests.bot.fake_discord import FakeDiscord, FakeGuild, Recorded
+from tests.ingest.test_rechunk import _long_story
 
 ARTICLES = Path(__file__).parent / "articles"
 EPHEMERAL = 64
@@ -152,6 +153,35 @@ async def test_a_manager_exports_the_library_and_another_server_ingests_the_file
     (message,) = followup_texts(too_big)
     assert message.endswith(f"run `newsdesk export --namespace {halden.id}` on the bot's machine.")
     assert not any(r.files for r in too_big)
+
+
+async def test_anyone_reads_an_article_in_full_picked_by_title(fake, start_bot, newsroom):
+    guild = fake.add_guild("Halden")
+    ingest_article(newsroom, guild, "floating-library.txt")
+    long_read = _long_story(60)  # longer than an embed holds
+    newsroom.ingestor.ingest_items([("long", long_read)], str(guild.id))
+    harness = await start_bot()
+    reader = fake.user("reader")
+
+    choices = await harness.command(
+        "article", {"article": "floating"}, guild=guild, user=reader, autocomplete="article"
+    )
+    (choice,) = callback(choices).payload["data"]["choices"]
+    assert choice["name"] == "Harbour council approves a floating library (2025-02-11)"
+    requests = await harness.command("article", {"article": choice["value"]}, guild=guild, user=reader)
+    assert callback(requests).payload["data"]["flags"] & EPHEMERAL
+    (card,) = [r.payload["embeds"][0] for r in requests if "/webhooks/" in r.path]
+    assert card["title"] == "Harbour council approves a floating library"
+    assert card["url"] == "https://courier.example/floating-library"
+    assert card["description"].startswith("*Halden Courier, 2025-02-11*\n\nThe Port Halden harbour council")
+    assert "reading room heated by a small wind turbine." in card["description"]
+
+    requests = await harness.command("article", {"article": long_read.id}, guild=guild, user=reader)
+    (card,) = [r.payload["embeds"][0] for r in requests if "/webhooks/" in r.path]
+    assert len(card["description"]) <= 4096
+    assert card["description"].endswith("*(The rest: a manager's `/export` has the full text.)*")
+    missing = await harness.command("article", {"article": "no-such-id"}, guild=guild, user=reader)
+    assert ephemeral_reply(missing) == "no article 'no-such-id' here"
 
 
 async def test_ingest_file_then_ask_finds_the_new_article(fake, start_bot):
