@@ -7,6 +7,8 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -105,13 +107,19 @@ def cmd_sources(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     return 0
 
 
+@contextmanager
+def _namespace_named(key: str, namespace: str) -> Iterator[None]:
+    """The service says "no article … here", which means nothing in a terminal: name the namespace."""
+    try:
+        yield
+    except ArticleNotFound:
+        raise ArticleNotFound(f"no article {key!r} in namespace {namespace}") from None
+
+
 def cmd_forget(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     """Remove one article (by id or URL) and all its passages from the namespace."""
-    try:
+    with _namespace_named(args.key, args.namespace):
         gone = room.forget_sync(args.key, args.namespace)
-    except ArticleNotFound:
-        # The service says "here", which means nothing in a terminal: name the namespace.
-        raise ArticleNotFound(f"no article {args.key!r} in namespace {args.namespace}") from None
     if args.json:
         out.write(json.dumps(article_dict(gone), ensure_ascii=False) + "\n")
     else:
@@ -122,10 +130,8 @@ def cmd_forget(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
 
 def cmd_show(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     """Print one article: headline, outlet and date, link, then its full text as stored."""
-    try:
+    with _namespace_named(args.key, args.namespace):
         article = room.article_sync(args.key, args.namespace)
-    except ArticleNotFound:
-        raise ArticleNotFound(f"no article {args.key!r} in namespace {args.namespace}") from None
     if args.json:
         out.writelines(export_lines([article]))
         return 0
