@@ -77,3 +77,13 @@ def test_an_empty_namespace_or_an_unwritable_file_is_one_line_and_writes_nothing
     code, _, err = run("export", "--out", str(target))
     assert code == 1 and err == f"error: {target}: cannot write (No such file or directory)\n"
     assert not target.parent.exists()
+
+
+def test_show_refuses_an_article_missing_chunks_with_what_to_do(newsroom: Newsroom, run: Run) -> None:
+    story, other = with_a_broken_article(newsroom)
+    code, out, err = run("show", story.id)
+    assert (code, out) == (1, "")
+    assert (
+        err == "error: the passages of 'Harbour board approves tide gauges' are incomplete: ingest it again\n"
+    )
+    assert run("show", other.id)[0] == 0
