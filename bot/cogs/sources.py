@@ -1,5 +1,6 @@
-"""``/sources`` lists the server's articles, ``/forget`` removes one (with autocomplete) and
-``/export`` hands managers the whole library as a file ``/ingest`` reads back."""
+"""The server's library: ``/sources`` lists it, ``/article`` shows one article in full, ``/forget``
+removes one (both autocomplete) and ``/export`` hands managers all of it as a file ``/ingest``
+reads back."""
 
 from __future__ import annotations
 
