@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.library import export_lines, matching
+from bot.library import export_lines, matching, published_day
 from bot.newsroom import Newsroom
 from bot.render_text import article_line
 from retrieval.errors import ArticleNotFound, NewsdeskError
@@ -135,8 +135,7 @@ def cmd_show(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     if args.json:
         out.writelines(export_lines([article]))
         return 0
-    day = article.published_at.date().isoformat() if article.published_at else "undated"
-    lines = [article.title, ", ".join(b for b in (article.source, day) if b)]
+    lines = [article.title, ", ".join(b for b in (article.source, published_day(article)) if b)]
     if article.url:
         lines.append(article.url)
     out.write("\n".join([*lines, "", article.body]) + "\n")

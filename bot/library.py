@@ -53,7 +53,7 @@ def export_lines(articles: Sequence[Article]) -> list[str]:
     ]
 
 
-def published_day(article: ArticleSummary) -> str:
+def published_day(article: ArticleSummary | Article) -> str:
     """``2024-05-17``, or ``undated`` when the article carries no date."""
     return article.published_at.date().isoformat() if article.published_at else "undated"
 

@@ -155,10 +155,14 @@ class Newsroom:
         )
         return self.ingestor.ingest_items(items, namespace)
 
-    def forget_sync(self, key: str, namespace: str = "default") -> ArticleSummary:
+    def _find(self, key: str, namespace: str) -> ArticleSummary:
         found = self.store.find_article(namespace, key)
         if found is None:
             raise ArticleNotFound(f"no article {key!r} here")
+        return found
+
+    def forget_sync(self, key: str, namespace: str = "default") -> ArticleSummary:
+        found = self._find(key, namespace)
         self.store.delete_article(namespace, found.id)
         return found
 
@@ -178,9 +182,7 @@ class Newsroom:
             ArticleNotFound: No article of the namespace has that id or URL.
             NewsdeskError: Its chunks are incomplete (an interrupted update): ingest it again.
         """
-        found = self.store.find_article(namespace, key)
-        if found is None:
-            raise ArticleNotFound(f"no article {key!r} here")
+        found = self._find(key, namespace)
         articles, _ = self.store.stored_articles(namespace, found.id)
         if not articles:
             raise NewsdeskError(f"the passages of {found.title!r} are incomplete: ingest it again")

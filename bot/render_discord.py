@@ -16,7 +16,7 @@ import discord
 from bot.render_text import first_citations
 from ingest.pipeline import IngestReport
 from retrieval.extractive import NOTHING_INGESTED
-from retrieval.models import Answer, Citation
+from retrieval.models import Answer, Article, Citation
 from retrieval.store import ArticleSummary
 
 MESSAGE_LIMIT = 2000
@@ -100,16 +100,17 @@ def shorten(text: str, limit: int) -> str:
     return kept.rstrip() + ELLIPSIS
 
 
-def _date(citation_or_article: Citation | ArticleSummary) -> str | None:
-    moment = citation_or_article.published_at
-    return moment.date().isoformat() if moment else None
+def outlet_and_day(item: Citation | ArticleSummary | Article) -> str:
+    """``Outlet, 2024-05-17`` (either part, or nothing, when unknown)."""
+    day = item.published_at.date().isoformat() if item.published_at else None
+    return ", ".join(b for b in (item.source, day) if b)
 
 
 def source_line(citation: Citation) -> str:
     """``[n] **Title** — Outlet, 2024-05-17``."""
     title = discord.utils.escape_markdown(shorten(citation.title, TITLE_LIMIT))
-    bits = [b for b in (citation.source, _date(citation)) if b]
-    tail = f" — {', '.join(bits)}" if bits else ""
+    about = outlet_and_day(citation)
+    tail = f" — {about}" if about else ""
     return f"[{citation.n}] **{title}**{tail}"
 
 
@@ -179,8 +180,8 @@ def ingest_message(report: IngestReport, limit: int = MESSAGE_LIMIT) -> str:
 def article_line(article: ArticleSummary) -> str:
     """``**Title** — outlet, date · `id```."""
     title = discord.utils.escape_markdown(shorten(article.title, TITLE_LIMIT))
-    bits = [b for b in (article.source, _date(article)) if b]
-    tail = f" — {', '.join(bits)}" if bits else ""
+    about = outlet_and_day(article)
+    tail = f" — {about}" if about else ""
     return f"**{title}**{tail} · `{article.id}`"
 
 

@@ -22,6 +22,7 @@ from bot.render_discord import (
     NO_PINGS,
     articles_description,
     embed,
+    outlet_and_day,
     shorten,
 )
 from retrieval.store import ArticleSummary
@@ -127,9 +128,7 @@ class Sources(commands.Cog):
         namespace = namespace_for(interaction.guild_id)
         await interaction.response.defer(thinking=True, ephemeral=True)
         found = await self.bot.newsroom.article(article.strip(), namespace=namespace)
-        head = ", ".join(
-            b for b in (found.source, found.published_at and found.published_at.date().isoformat()) if b
-        )
+        head = outlet_and_day(found)
         body = discord.utils.escape_markdown(found.body)
         text = f"*{discord.utils.escape_markdown(head)}*\n\n{body}" if head else body
         if len(text) > EMBED_DESCRIPTION_LIMIT:
