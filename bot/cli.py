@@ -27,7 +27,7 @@ from bot.cli_sources import (
 from bot.followups import follow_up_query, refers_back
 from bot.library import parse_day
 from bot.newsroom import Newsroom
-from bot.render_text import answer_text, report_text
+from bot.render_text import answer_text, counted, report_text
 from bot.settings import Settings
 from ingest.errors import AttachmentTooLarge
 from ingest.pipeline import IngestReport
@@ -180,9 +180,8 @@ def cmd_rechunk(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     if args.json:
         out.write(json.dumps({**report.to_dict(), "chunks_before": before, "chunks_after": after}) + "\n")
     else:
-        articles = report.articles_updated
         out.write(
-            f"Re-chunked {articles} article{'s' if articles != 1 else ''} of {args.namespace} into chunks "
+            f"Re-chunked {counted(report.articles_updated, 'article')} of {args.namespace} into chunks "
             f"of up to {room.ingestor.max_tokens} tokens: {before:,} chunks before, {after:,} now "
             f"({report.seconds:.1f} s).\n"
         )
@@ -199,7 +198,7 @@ def cmd_stats(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     if not stats["namespaces"]:
         out.write("no articles yet\n")
     for ns, row in stats["namespaces"].items():
-        out.write(f"{ns}: {row['articles']} articles, {row['chunks']} chunks\n")
+        out.write(f"{ns}: {counted(row['articles'], 'article')}, {counted(row['chunks'], 'chunk')}\n")
     return 0
 
 

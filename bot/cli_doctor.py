@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TextIO
 
+from bot.render_text import counted
 from bot.settings import Settings
 from retrieval.errors import NewsdeskError, StoreLayoutError
 from retrieval.store import ChromaStore
@@ -105,7 +106,7 @@ def _check_namespace(store: ChromaStore, namespace: str) -> Check:
     return Check(
         "namespace",
         "ok",
-        f"{namespace}: {articles} articles, {chunks} chunks; "
+        f"{namespace}: {counted(articles, 'article')}, {counted(chunks, 'chunk')}; "
         f"embedder {meta.get('embedder')}, schema {meta.get('schema')}",
     )
 

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from bot.library import export_lines, matching, published_day
 from bot.newsroom import Newsroom
-from bot.render_text import article_line
+from bot.render_text import article_line, counted
 from retrieval.errors import ArticleNotFound, NewsdeskError
 from retrieval.store import ArticleSummary
 
@@ -79,10 +79,6 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _plural(n: int) -> str:
-    return f"{n} article{'s' if n != 1 else ''}"
-
-
 def cmd_sources(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     """List the namespace's articles, newest first, optionally only those matching QUERY."""
     articles = room.articles_sync(args.namespace)
@@ -97,9 +93,9 @@ def cmd_sources(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
         return 0
     if query:
         verb = "matches" if len(found) == 1 else "match"
-        out.write(f"{len(found)} of {_plural(len(articles))} {verb} “{query}”\n")
+        out.write(f"{len(found)} of {counted(len(articles), 'article')} {verb} “{query}”\n")
     else:
-        out.write(f"{_plural(len(articles))} in namespace {args.namespace}\n")
+        out.write(f"{counted(len(articles), 'article')} in namespace {args.namespace}\n")
     for article in shown:
         out.write(article_line(article) + "\n")
     if len(shown) < len(found):
@@ -123,8 +119,7 @@ def cmd_forget(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     if args.json:
         out.write(json.dumps(article_dict(gone), ensure_ascii=False) + "\n")
     else:
-        passages = f"{gone.chunks} passage{'s' if gone.chunks != 1 else ''}"
-        out.write(f"Forgot “{' '.join(gone.title.split())}” ({passages} removed).\n")
+        out.write(f"Forgot “{' '.join(gone.title.split())}” ({counted(gone.chunks, 'passage')} removed).\n")
     return 0
 
 
@@ -166,7 +161,7 @@ def cmd_export(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     else:
         out.writelines(lines)
     where = f" to {args.out}" if args.out else ""
-    print(f"Exported {_plural(len(articles))} of {args.namespace}{where}.", file=sys.stderr)
+    print(f"Exported {counted(len(articles), 'article')} of {args.namespace}{where}.", file=sys.stderr)
     for article_id in broken:
         print(f"  error: {args.namespace}/{article_id}: chunks missing; not exported", file=sys.stderr)
     return 1 if broken else 0

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
-from bot.render_text import first_citations
+from bot.render_text import counted, first_citations
 from ingest.pipeline import IngestReport
 from retrieval.extractive import NOTHING_INGESTED
 from retrieval.models import Answer, Article, Citation
@@ -166,7 +166,7 @@ def ingest_lines(report: IngestReport) -> list[str]:
             lines.append(f"Already stored: **{title}** ({date}).")
         else:
             verb = "Added" if a.status == "added" else "Updated"
-            lines.append(f"{verb} **{title}** ({date}) — {a.chunks} chunk{'s' if a.chunks != 1 else ''}.")
+            lines.append(f"{verb} **{title}** ({date}) — {counted(a.chunks, 'chunk')}.")
     for e in report.errors:
         lines.append(f"Not added: {shorten(' '.join(e['error'].split()), 300)}")
     return lines or ["Nothing to add: no article found in that source."]

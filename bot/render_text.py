@@ -11,6 +11,11 @@ from retrieval.models import Answer, Citation
 from retrieval.store import ArticleSummary
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 article``, ``2 articles``, ``3,695 chunks`` (for nouns whose plural adds an s)."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def source_line(citation: Citation) -> str:
     """``Title — outlet, 2024-05-17`` for a citation."""
     bits = [
@@ -56,7 +61,7 @@ def report_text(report: IngestReport) -> str:
     if report.articles_updated:
         parts.append(f"{report.articles_updated} updated")
     parts.append(f"{report.articles_skipped} already stored")
-    parts.append(f"{report.chunks_added} chunk{'s' if report.chunks_added != 1 else ''} written")
+    parts.append(f"{counted(report.chunks_added, 'chunk')} written")
     if report.errors:
         parts.append(f"{len(report.errors)} failed")
     lines = ["Ingested: " + ", ".join(parts) + f" ({report.seconds:.1f} s)."]

@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.discord_app import namespace_for
 from bot.render_discord import NO_PINGS, embed
+from bot.render_text import counted
 
 if TYPE_CHECKING:
     from bot.discord_app import NewsdeskBot
@@ -45,8 +46,9 @@ class Info(commands.Cog):
         await interaction.response.defer(thinking=True, ephemeral=True)
         stats = await self.bot.newsroom.stats(namespace)
         row = stats["namespaces"].get(namespace, {"articles": 0, "chunks": 0})
+        held = f"{counted(row['articles'], 'article')}, {counted(row['chunks'], 'passage')}"
         await interaction.followup.send(
-            f"This server's library: {row['articles']} articles, {row['chunks']} passages.",
+            f"This server's library: {held}.",
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )

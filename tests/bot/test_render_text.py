@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.render_text import answer_text
+import pytest
+
+from bot.render_text import answer_text, counted
 from retrieval.models import Answer
 from tests.bot.factories import citation
 
@@ -34,3 +36,16 @@ def test_sources_show_each_article_once_and_every_quote_under_its_number():
 def test_an_abstention_prints_its_notice_and_no_sources():
     text = answer_text(Answer("q", "The ingested articles don't say.", "abstain", notice="chat model failed"))
     assert text == "The ingested articles don't say.\n\n(chat model failed)"
+
+
+@pytest.mark.parametrize(
+    ("n", "noun", "shown"),
+    [
+        (0, "article", "0 articles"),
+        (1, "article", "1 article"),
+        (2, "passage", "2 passages"),
+        (3695, "chunk", "3,695 chunks"),
+    ],
+)
+def test_counts_read_as_english(n, noun, shown):
+    assert counted(n, noun) == shown

@@ -40,7 +40,7 @@ def test_healthy_embedded_store_reports_namespaces_and_exits_zero(
     code, out = doctor(settings, capsys)
 
     assert code == 0, out
-    assert "default: 1 articles" in out
+    assert "default: 1 article, " in out
     assert "embedder all-MiniLM-L6-v2-int8, schema 1" in out
     assert "guilds: 42" in out
     assert "fail" not in out
