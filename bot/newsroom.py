@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import Any
 
 from bot.settings import Settings
@@ -81,6 +82,15 @@ def fetcher_from_settings(settings: Settings) -> Fetcher:
 MAX_LINKS = 10  # links one /ingest may fetch
 
 
+def _check_links(urls: Sequence[str]) -> None:
+    """Refuse more than ``MAX_LINKS`` links, or anything that is not a link (a path, say)."""
+    if len(urls) > MAX_LINKS:
+        raise UrlRefused(f"{len(urls)} links; give at most {MAX_LINKS} at once")
+    for url in urls:
+        if not is_url(url):
+            raise UrlRefused(f"{url[:80]!r} is not a link; give one starting with https://")
+
+
 @dataclass
 class Newsroom:
     """Ask, ingest, list and forget articles of a namespace."""
@@ -146,14 +156,23 @@ class Newsroom:
         return self.ingestor.rechunk(namespace, progress)
 
     def ingest_bytes_sync(self, data: bytes, name: str, namespace: str = "default") -> IngestReport:
+        return self.ingestor.ingest_items(self._file_items(data, name), namespace)
+
+    def ingest_posted_sync(
+        self, links: Sequence[str], files: Sequence[tuple[str, bytes]], namespace: str = "default"
+    ) -> IngestReport:
+        """The links and attached files of one message, as one ingest and one report."""
+        items: list[Item] = []
+        for name, data in files:
+            items.extend(self._file_items(data, name))
+        return self.ingestor.ingest_items(chain(self.ingestor.items(links), items), namespace)
+
+    def _file_items(self, data: bytes, name: str) -> list[Item]:
         if len(data) > self.attachment_max_bytes:
             raise AttachmentTooLarge(
                 f"{name}: too large ({len(data):,} bytes; limit {self.attachment_max_bytes:,})"
             )
-        items: list[Item] = list(
-            limit_items(articles_from_bytes(data, name), self.max_articles_per_request, name)
-        )
-        return self.ingestor.ingest_items(items, namespace)
+        return list(limit_items(articles_from_bytes(data, name), self.max_articles_per_request, name))
 
     def _find(self, key: str, namespace: str) -> ArticleSummary:
         found = self.store.find_article(namespace, key)
@@ -230,12 +249,18 @@ class Newsroom:
         urls = list(urls)
         if not urls:
             raise UrlRefused("no link given; give one starting with https://")
-        if len(urls) > MAX_LINKS:
-            raise UrlRefused(f"{len(urls)} links; give at most {MAX_LINKS} at once")
-        for url in urls:
-            if not is_url(url):
-                raise UrlRefused(f"{url[:80]!r} is not a link; give one starting with https://")
+        _check_links(urls)
         return await asyncio.to_thread(self.ingest_sync, urls, namespace)
+
+    async def ingest_posted(
+        self, links: Sequence[str], files: Sequence[tuple[str, bytes]], namespace: str = "default"
+    ) -> IngestReport:
+        """Ingest a Discord message's links and attached ``(file name, content)`` files together.
+
+        Links follow the rules of :meth:`ingest_urls` (never a path on this machine).
+        """
+        _check_links(links)
+        return await asyncio.to_thread(self.ingest_posted_sync, list(links), list(files), namespace)
 
     async def ingest_bytes(self, data: bytes, name: str, namespace: str = "default") -> IngestReport:
         return await asyncio.to_thread(self.ingest_bytes_sync, data, name, namespace)

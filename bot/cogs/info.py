@@ -26,6 +26,8 @@ message's claim, shown to you alone.
 **/article** `article` — read one article in full, to see a quote in its context.
 **/stats** — how many articles and passages this server holds.
 **/ingest** `url` or `file` — add an article (Manage Server or a manager role).
+**Add to library** (right-click a message, then Apps) — add the articles it links to or carries as \
+files (Manage Server or a manager role).
 **/forget** `article` — remove an article (Manage Server or a manager role).
 **/export** — the whole library as a file that /ingest reads back (Manage Server or a manager role).
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot import cli
 from bot.cogs.ask import Conversations, strip_mentions
-from bot.cogs.ingest import check_attachment
+from bot.cogs.ingest import check_attachment, posted_links
 from bot.discord_app import COGS, bot_intents, cog_modules, namespace_for
 from bot.followups import MAX_CONTEXT_CHARS, follow_up_query
 from bot.library import matching
@@ -80,6 +80,32 @@ def test_attachments_of_the_wrong_kind_or_size_are_refused(name, size, reason):
     with pytest.raises(Refusal, match=reason):
         check_attachment(name, size, 20 * 1024 * 1024)
     check_attachment("story.md", 1000, 20 * 1024 * 1024)
+
+
+@pytest.mark.parametrize(
+    ("content", "links"),
+    [
+        ("read https://news.example/a-story.", ["https://news.example/a-story"]),
+        (
+            "<https://news.example/a> and [the piece](https://news.example/b)",
+            ["https://news.example/a", "https://news.example/b"],
+        ),
+        (
+            "||https://news.example/spoiler|| **https://news.example/bold**",
+            ["https://news.example/spoiler", "https://news.example/bold"],
+        ),
+        ("https://en.wikipedia.org/wiki/Foo_(bar), says", ["https://en.wikipedia.org/wiki/Foo_(bar)"]),
+        ("(see https://news.example/c)", ["https://news.example/c"]),
+        (
+            "https://www.news.example/a/ then HTTPS://news.example/a?utm_source=x",
+            ["https://www.news.example/a/"],
+        ),
+        ("ftp://files.example/a http:// https://. /etc/passwd file:///etc/passwd", []),
+        ("https://[::1 https://news.example:99999/x", []),
+    ],
+)
+def test_posted_links_are_the_messages_http_links_without_their_markdown(content, links):
+    assert posted_links(content) == links
 
 
 def test_sources_query_matches_every_word_in_title_outlet_or_link():

@@ -13,13 +13,17 @@ import time
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from bot.discord_app import APOLOGY
 from bot.permissions import GUILD_ONLY_MESSAGE
+from ingest.fetch import Fetcher, FetchLimits
+from ingest.loaders import UrlLoader
 from retrieval.errors import NewsdeskError
 from retrieval.models import Answer, Citation
 from tests.bot.conftest import TOKEN, Harness
 from tests.bot.fake_discord import FakeDiscord, FakeGuild, Recorded
+from tests.ingest.pages import article_page
 from tests.ingest.test_rechunk import _long_story
 
 ARTICLES = Path(__file__).parent / "articles"
@@ -118,6 +122,79 @@ async def test_find_sources_on_a_message_without_text_says_so(fake, start_bot):
         "Find sources", image_only, guild=guild, user=fake.user("reader")
     )
     assert ephemeral_reply(requests) == "That message has no text to look up."
+
+
+async def test_add_to_library_takes_a_messages_links_and_article_files_for_managers_only(
+    fake: FakeDiscord, start_bot, newsroom, httpserver: HTTPServer
+):
+    guild = fake.add_guild("Halden")
+    story = httpserver.url_for("/minister")
+    httpserver.expect_request("/minister").respond_with_data(article_page(), content_type="text/html")
+    newsroom.ingestor.url_loader = UrlLoader(Fetcher(FetchLimits(allow_private=True, timeout=5)), 100)
+    harness = await start_bot()
+    (menu,) = [c for c in fake.commands["global"] if c["name"] == "Add to library"]
+    assert menu["type"] == 3  # a message context menu
+    files = (
+        fake.add_attachment("floating-library.txt", (ARTICLES / "floating-library.txt").read_bytes()),
+        fake.add_attachment("harbour.png", b"\x89PNG\r\n\x1a\n" + bytes(64)),
+    )
+    posted = await fake.say(
+        guild,
+        fake.user("poster"),
+        f"big news: <{story}> (and again: {story}/?utm_source=chat) @everyone",
+        mention_bot=False,
+        attachments=files,
+    )
+
+    refused = await harness.message_command("Add to library", posted, guild=guild, user=fake.user("reader"))
+    assert ephemeral_reply(refused).startswith("Only members with the Manage Server permission")
+    assert newsroom.store.articles(str(guild.id)) == []
+
+    editor = fake.user("editor", manage_guild=True)
+    requests = await harness.message_command("Add to library", posted, guild=guild, user=editor)
+    assert callback(requests).payload["type"] == 5
+    (reply,) = followup_texts(requests)
+    assert "Added **Minister resigns over budget row** (2024-05-17)" in reply
+    assert "Added **Harbour council approves a floating library** (2025-02-11)" in reply
+    assert "harbour.png" not in reply  # a picture is passed over, not reported as a failure
+    stored = {a.title: a.url for a in newsroom.store.articles(str(guild.id))}
+    assert stored["Minister resigns over budget row"] == story  # tracking query dropped
+    assert stored.keys() == {
+        "Minister resigns over budget row",
+        "Harbour council approves a floating library",
+    }
+    assert len(httpserver.log) == 1  # the same story linked twice is fetched once
+
+    again = await harness.message_command("Add to library", posted, guild=guild, user=editor)
+    assert followup_texts(again)[0].count("Already stored") == 2
+    assert len(newsroom.store.articles(str(guild.id))) == 2
+
+
+NOTHING = "That message has no link or article file to add."
+
+
+@pytest.mark.parametrize(
+    ("content", "names", "refusal"),
+    [
+        ("what a week", (), NOTHING),
+        ("look", ("harbour.png",), f"{NOTHING} (harbour.png is not an article file.)"),
+        ("look", ("a.png", "b.mp4"), f"{NOTHING} (a.png, b.mp4 are not article files.)"),
+        (
+            " ".join(f"https://news.invalid/{i}" for i in range(10)),
+            ("a.txt",),
+            "That message has 11 links and files; add at most 10 at once with /ingest.",
+        ),
+    ],
+)
+async def test_add_to_library_says_what_it_cannot_add(fake, start_bot, newsroom, content, names, refusal):
+    guild = fake.add_guild("Halden")
+    harness = await start_bot()
+    files = tuple(fake.add_attachment(name, b"A title\n\nA body.") for name in names)
+    posted = await fake.say(guild, fake.user("poster"), content, mention_bot=False, attachments=files)
+    editor = fake.user("editor", manage_guild=True)
+    requests = await harness.message_command("Add to library", posted, guild=guild, user=editor)
+    assert ephemeral_reply(requests) == refusal
+    assert newsroom.store.articles(str(guild.id)) == []
 
 
 async def test_a_manager_exports_the_library_and_another_server_ingests_the_file(fake, start_bot, newsroom):
