@@ -268,7 +268,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--namespace", default="default")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
-    p = add("sources", cmd_sources, "List a namespace's articles, newest first, or those matching QUERY.")
+    p = add(
+        "sources",
+        cmd_sources,
+        "List a namespace's articles, newest first, or those matching QUERY or published in a period.",
+    )
     add_sources_arguments(p)
 
     p = add("show", cmd_show, "Print one article (by id or URL) in full, as stored.")

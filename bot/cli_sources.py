@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.library import export_lines, matching, published_day
+from bot.library import export_lines, matching, parse_day, published_day, selection_label
 from bot.newsroom import Newsroom
 from bot.render_text import article_line, counted
 from retrieval.errors import ArticleNotFound, NewsdeskError
@@ -33,6 +33,12 @@ def add_sources_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``sources`` options."""
     parser.add_argument("query", nargs="?", metavar="QUERY", help="words every listed article contains")
     parser.add_argument("--namespace", default="default")
+    parser.add_argument(
+        "--since", metavar="DATE", help="only articles published on or after DATE (a day, YYYY-MM or YYYY)"
+    )
+    parser.add_argument(
+        "--until", metavar="DATE", help="only articles published on or before DATE (a day, YYYY-MM or YYYY)"
+    )
     parser.add_argument("--limit", type=_positive, default=None, metavar="N", help="list at most N")
     parser.add_argument("--json", action="store_true", help="print the articles as a JSON list")
 
@@ -81,9 +87,11 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
 
 def cmd_sources(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     """List the namespace's articles, newest first, optionally only those matching QUERY."""
+    since = parse_day(args.since, "--since")
+    until = parse_day(args.until, "--until", end_of_day=True)
     articles = room.articles_sync(args.namespace)
-    query = (args.query or "").strip()
-    found = matching(articles, query) if query else articles
+    found = matching(articles, args.query, since, until)
+    label = selection_label(args.query, args.since, args.until)
     shown = found[: args.limit] if args.limit else found
     if args.json:
         out.write(json.dumps([article_dict(a) for a in shown], ensure_ascii=False) + "\n")
@@ -91,9 +99,8 @@ def cmd_sources(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     if not articles:
         out.write(f"no articles in namespace {args.namespace}\n")
         return 0
-    if query:
-        verb = "matches" if len(found) == 1 else "match"
-        out.write(f"{len(found)} of {counted(len(articles), 'article')} {verb} “{query}”\n")
+    if label:
+        out.write(f"{len(found)} of {counted(len(articles), 'article')} {label}\n")
     else:
         out.write(f"{counted(len(articles), 'article')} in namespace {args.namespace}\n")
     for article in shown:

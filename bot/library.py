@@ -23,15 +23,37 @@ class InvalidLimit(NewsdeskError):
     """A date the asker set that cannot be read."""
 
 
-def matching(articles: Sequence[ArticleSummary], query: str) -> list[ArticleSummary]:
-    """Articles whose title, outlet, link or id contain every word of ``query`` (case-insensitive)."""
-    words = query.casefold().split()
+def matching(
+    articles: Sequence[ArticleSummary],
+    query: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[ArticleSummary]:
+    """Articles whose title, outlet, link or id contain every word of ``query`` (case-insensitive),
+    published within ``since``..``until`` (inclusive; an undated article is outside any period)."""
+    words = (query or "").casefold().split()
     out = []
     for a in articles:
+        if since is not None or until is not None:
+            day = a.published_at
+            if day is None or (since is not None and day < since) or (until is not None and day > until):
+                continue
         hay = " ".join(x for x in (a.title, a.source, a.url, a.id) if x).casefold()
         if all(w in hay for w in words):
             out.append(a)
     return out
+
+
+def selection_label(query: str | None, since: str | None, until: str | None) -> str:
+    """What a listing was limited to, as the user gave it: ``matching “tram”, published since
+    2026-11``; empty for the whole library."""
+    parts = [f"matching “{query.strip()}”"] if query and query.strip() else []
+    since, until = (since or "").strip(), (until or "").strip()
+    if since and until:
+        parts.append(f"published from {since} to {until}")
+    elif since or until:
+        parts.append(f"published since {since}" if since else f"published by {until}")
+    return ", ".join(parts)
 
 
 def export_lines(articles: Sequence[Article]) -> list[str]:

@@ -22,7 +22,7 @@ Set `private` to see it alone.
 (a question like "when did they meet?" right after yours follows it up too).
 **Find sources** (right-click a message, then Apps) — what the articles here say about that \
 message's claim, shown to you alone.
-**/sources** `[query]` — the newest articles here, or those matching your words.
+**/sources** `[query] [since] [until]` — the newest articles here, or those matching your words or period.
 **/article** `article` — read one article in full, to see a quote in its context.
 **/stats** — how many articles and passages this server holds.
 **/ingest** `url` or `file` — add an article (Manage Server or a manager role).

@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_app import namespace_for
-from bot.library import export_lines, matching, published_day
+from bot.library import export_lines, matching, parse_day, published_day, selection_label
 from bot.permissions import manager_only
 from bot.render_discord import (
     CHOICES_LIMIT,
@@ -25,6 +25,7 @@ from bot.render_discord import (
     outlet_and_day,
     shorten,
 )
+from bot.render_text import counted
 from retrieval.store import ArticleSummary
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SOURCES_SHOWN = 40
+NO_MATCH = "None of this server's articles fits; try fewer words or a wider period."
 
 
 def choice_name(article: ArticleSummary) -> str:
@@ -46,17 +48,30 @@ class Sources(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="sources")
-    @app_commands.describe(query="Words to look for in titles, outlets and links (optional)")
-    async def sources(self, interaction: discord.Interaction[Any], query: str | None = None) -> None:
-        """List this server's newest articles, or those matching your words."""
+    @app_commands.describe(
+        query="Words to look for in titles, outlets and links (optional)",
+        since="Only articles published on or after this date (YYYY-MM-DD, or a month YYYY-MM, or a year)",
+        until="Only articles published on or before this date (YYYY-MM-DD, or a month YYYY-MM, or a year)",
+    )
+    async def sources(
+        self,
+        interaction: discord.Interaction[Any],
+        query: app_commands.Range[str, 1, 200] | None = None,
+        since: app_commands.Range[str, 1, 40] | None = None,
+        until: app_commands.Range[str, 1, 40] | None = None,
+    ) -> None:
+        """List this server's newest articles, or those matching your words or published in a period."""
         namespace = namespace_for(interaction.guild_id)
+        first, last = parse_day(since, "since"), parse_day(until, "until", end_of_day=True)
         await interaction.response.defer(thinking=True, ephemeral=True)
         articles = await self.bot.newsroom.articles(namespace)
-        found = matching(articles, query) if query else articles
-        heading = f"Articles matching “{query}”" if query else "Newest articles"
-        heading += f" ({len(found)} of {len(articles)})"
+        found = matching(articles, query, first, last)
+        label = selection_label(query, since, until)
+        heading = f"Articles {label}" if label else "Newest articles"
+        heading = f"{shorten(heading, 200)} ({len(found)} of {len(articles)})"
+        listed = articles_description(found[:SOURCES_SHOWN]) if found or not articles else NO_MATCH
         await interaction.followup.send(
-            embed=embed(heading, articles_description(found[:SOURCES_SHOWN])),
+            embed=embed(heading, listed),
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )
@@ -71,7 +86,7 @@ class Sources(commands.Cog):
         gone = await self.bot.newsroom.forget(article.strip(), namespace=namespace)
         title = discord.utils.escape_markdown(shorten(gone.title, 200))
         await interaction.followup.send(
-            f"Forgot **{title}** ({gone.chunks} passage{'s' if gone.chunks != 1 else ''} removed).",
+            f"Forgot **{title}** ({counted(gone.chunks, 'passage')} removed).",
             allowed_mentions=NO_PINGS,
         )
         log.info("forget guild=%s user=%s article=%s", namespace, interaction.user.id, gone.id)

@@ -83,17 +83,35 @@ def test_undated_article_says_so_and_sorts_after_dated_ones(run, two_articles, t
 def test_sources_query_keeps_articles_containing_every_word(run, two_articles):
     code, out, _ = run("sources", "library")
     assert code == 0
-    assert out.splitlines()[0] == "1 of 2 articles matches “library”"
+    assert out.splitlines()[0] == "1 of 2 articles matching “library”"
     assert LIBRARY_ID in out and VANCE_ID not in out
     code, out, _ = run("sources", "COURIER vance")
     assert code == 0
-    assert out.splitlines()[0] == "1 of 2 articles matches “COURIER vance”"
+    assert out.splitlines()[0] == "1 of 2 articles matching “COURIER vance”"
     assert VANCE_ID in out and LIBRARY_ID not in out
     code, out, _ = run("sources", "courier")
-    assert out.splitlines()[0] == "2 of 2 articles match “courier”"
+    assert out.splitlines()[0] == "2 of 2 articles matching “courier”"
     code, out, _ = run("sources", "vance library")
-    assert (code, out) == (0, "0 of 2 articles match “vance library”\n")
+    assert (code, out) == (0, "0 of 2 articles matching “vance library”\n")
     assert [a["id"] for a in listed(run, "lighthouse")] == [VANCE_ID]
+
+
+def test_sources_since_and_until_keep_the_articles_published_in_that_period(run, two_articles, tmp_path):
+    undated = tmp_path / "undated.txt"
+    undated.write_text("Ferry timetable changes\n\nThe ferry runs hourly.\n", encoding="utf-8")
+    assert run("ingest", str(undated))[0] == 0
+    assert [a["id"] for a in listed(run, "--since", "2025-03-04")] == [VANCE_ID]  # that day counts
+    assert [a["id"] for a in listed(run, "--until", "2025-02-11")] == [LIBRARY_ID]
+    assert [a["id"] for a in listed(run, "--since", "2025-02", "--until", "2025-02")] == [LIBRARY_ID]
+    assert [a["id"] for a in listed(run, "--since", "2025")] == [VANCE_ID, LIBRARY_ID]  # undated: no period
+    code, out, _ = run("sources", "courier", "--since", "2025-03")
+    assert code == 0
+    assert out.splitlines()[0] == "1 of 3 articles matching “courier”, published since 2025-03"
+    code, out, _ = run("sources", "--since", "2025-02-12", "--until", "2025-03-03")
+    assert (code, out) == (0, "0 of 3 articles published from 2025-02-12 to 2025-03-03\n")
+    code, out, err = run("sources", "--since", "2025-13")
+    assert code != 0 and out == ""
+    assert "--since: unreadable date '2025-13' (expected YYYY-MM-DD, YYYY-MM or YYYY)" in err
 
 
 def test_sources_json_lists_objects_newest_first_and_limit_cuts_the_list(run, two_articles):

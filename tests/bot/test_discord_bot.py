@@ -576,6 +576,16 @@ async def test_sources_lists_and_filters_the_servers_articles(fake, start_bot, n
     assert listed["description"].index("Admiral Vance") < listed["description"].index("floating library")
     found = (await harness.command("sources", {"query": "library"}, guild=guild, user=reader))[-1]
     assert "Admiral" not in found.payload["embeds"][0]["description"]
+    recent = (await harness.command("sources", {"since": "2025-03"}, guild=guild, user=reader))[-1]
+    (shown,) = recent.payload["embeds"]
+    assert shown["title"] == "Articles published since 2025-03 (1 of 2)"
+    assert "Admiral Vance" in shown["description"] and "floating library" not in shown["description"]
+    options = {"query": "vance", "until": "2025-02"}
+    (none,) = (await harness.command("sources", options, guild=guild, user=reader))[-1].payload["embeds"]
+    assert none["title"] == "Articles matching “vance”, published by 2025-02 (0 of 2)"
+    assert none["description"] == "None of this server's articles fits; try fewer words or a wider period."
+    refused = await harness.command("sources", {"since": "last tuesday"}, guild=guild, user=reader)
+    assert ephemeral_reply(refused).startswith("since: unreadable date 'last tuesday'")
     helped = await harness.command("help", guild=guild, user=reader)
     assert "/ask" in callback(helped).payload["data"]["embeds"][0]["description"]
 
