@@ -49,6 +49,7 @@ class _Candidate:
     hi: int
     score: float
     coverage: float
+    own: bool = True  # the sentence itself says one of the question's words (not only its headline)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +120,11 @@ class ExtractiveAnswerer:
         for cand in candidates[1:]:
             if len(chosen) >= self.max_sentences or cand.score < self.keep_ratio * best.score:
                 break
-            if cand.coverage >= self.min_coverage and all(_overlap(cand, c) < 0.5 for c in chosen):
+            if (
+                cand.own  # a further sentence must answer in its own words, not through its headline
+                and cand.coverage >= self.min_coverage
+                and all(_overlap(cand, c) < 0.5 for c in chosen)
+            ):
                 chosen.append(cand)
         citations: list[Citation] = []
         parts: list[str] = []
@@ -157,6 +162,7 @@ class ExtractiveAnswerer:
             ):
                 continue
             got = 0.0
+            own = any(t in found for t in q.terms)
             for t in q.terms:
                 weight = found.get(t, 0.0)
                 if weight < 0.5 and t in titles[chunk.chunk_id]:
@@ -170,7 +176,7 @@ class ExtractiveAnswerer:
                 score -= 0.2
             if not _ENDS_SENTENCE.search(text):
                 score -= self.fragment_penalty  # headings, link teasers, list lines
-            out.append(_Candidate(chunk, rank, lo, hi, score, coverage))
+            out.append(_Candidate(chunk, rank, lo, hi, score, coverage, own))
         out.sort(key=lambda c: c.score, reverse=True)
         return out
 

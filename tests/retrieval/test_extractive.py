@@ -56,6 +56,18 @@ def test_an_articles_own_question_is_never_quoted_as_part_of_an_answer():
     assert "?" not in answer.text and len(answer.citations) == 1
 
 
+def test_a_further_sentence_must_answer_in_its_own_words_not_through_its_headline():
+    text = (
+        "The Harbourview council voted 7 to 2 on Tuesday to keep the night ferry running. "
+        "(Fictional sample article written for the demo.)"
+    )
+    title = "Harbourview council votes to keep the night ferry running"
+    answer = ExtractiveAnswerer().answer("What did the council decide?", [chunk(text, title=title)])
+    assert answer.text == (
+        "The Harbourview council voted 7 to 2 on Tuesday to keep the night ferry running. [1]"
+    )
+
+
 def test_abstention_says_what_is_not_known_and_names_the_nearest_articles():
     chunks = [chunk("The bakery opened a second oven on Monday morning.", 1, "Bakery grows")]
     answer = ExtractiveAnswerer().answer("Which spacecraft landed on the moon?", chunks)
