@@ -23,6 +23,7 @@ from bot.cli_sources import (
     cmd_forget,
     cmd_show,
     cmd_sources,
+    namespace_named,
 )
 from bot.followups import follow_up_query, refers_back
 from bot.library import parse_day
@@ -47,11 +48,12 @@ def parse_as_of(value: str | None) -> datetime | None:
 
 
 def limits_of(args: argparse.Namespace) -> Limits | None:
-    """The ``--since``/``--until``/``--outlet`` limits of an ``ask``, if any."""
+    """The ``--since``/``--until``/``--outlet``/``--article`` limits of an ``ask``, if any."""
     limits = Limits(
         since=parse_day(args.since, "--since"),
         until=parse_day(args.until, "--until", end_of_day=True),
         outlet=args.outlet,
+        article=args.article,
     )
     return limits or None
 
@@ -107,9 +109,10 @@ def cmd_ask(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
         return _ask_batch(args, room, out)
     if not args.question:
         raise UsageError("ask needs a QUESTION or --questions FILE.jsonl")
-    answer = room.ask_sync(
-        args.question, args.namespace, k=args.k, as_of=parse_as_of(args.as_of), limits=limits_of(args)
-    )
+    with namespace_named(args.article or "", args.namespace):  # an --article that is not there
+        answer = room.ask_sync(
+            args.question, args.namespace, k=args.k, as_of=parse_as_of(args.as_of), limits=limits_of(args)
+        )
     if args.json:
         out.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
     else:
@@ -251,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--until", metavar="DATE", help="only articles published on or before DATE (a day, YYYY-MM or YYYY)"
     )
     p.add_argument("--outlet", metavar="NAME", help="only articles from this outlet (see `sources`)")
+    p.add_argument("--article", metavar="KEY", help="only this article (its id or URL, see `sources`)")
 
     p = add("chat", cmd_chat, "Ask questions interactively.")
     p.add_argument("--namespace", default="default")

@@ -111,7 +111,7 @@ def cmd_sources(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
 
 
 @contextmanager
-def _namespace_named(key: str, namespace: str) -> Iterator[None]:
+def namespace_named(key: str, namespace: str) -> Iterator[None]:
     """The service says "no article … here", which means nothing in a terminal: name the namespace."""
     try:
         yield
@@ -121,7 +121,7 @@ def _namespace_named(key: str, namespace: str) -> Iterator[None]:
 
 def cmd_forget(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     """Remove one article (by id or URL) and all its passages from the namespace."""
-    with _namespace_named(args.key, args.namespace):
+    with namespace_named(args.key, args.namespace):
         gone = room.forget_sync(args.key, args.namespace)
     if args.json:
         out.write(json.dumps(article_dict(gone), ensure_ascii=False) + "\n")
@@ -132,7 +132,7 @@ def cmd_forget(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
 
 def cmd_show(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     """Print one article: headline, outlet and date, link, then its full text as stored."""
-    with _namespace_named(args.key, args.namespace):
+    with namespace_named(args.key, args.namespace):
         article = room.article_sync(args.key, args.namespace)
     if args.json:
         out.writelines(export_lines([article]))

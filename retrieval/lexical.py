@@ -57,6 +57,7 @@ class _Snapshot:
     ids: list[str] = field(default_factory=list)
     published_ts: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     sources: npt.NDArray[np.object_] = field(default_factory=lambda: np.zeros(0, dtype=object))
+    article_ids: npt.NDArray[np.object_] = field(default_factory=lambda: np.zeros(0, dtype=object))
     outlets: frozenset[str] = frozenset()
     fetched: int = 0  # chunks the refresh that made this snapshot read from the store
     bm25: bm25s.BM25 | None = None
@@ -104,6 +105,7 @@ class LexicalIndex:
         min_ts: int | None = None,
         source: str | None = None,
         fresh: bool = True,
+        article: str | None = None,
     ) -> list[RetrievedChunk]:
         """The ``k`` best chunks by BM25, best first.
 
@@ -118,6 +120,7 @@ class LexicalIndex:
             source: Only chunks of articles from this outlet.
             fresh: Check the store for changes first; ``False`` uses the snapshot the last check
                 made (for a caller that has just checked).
+            article: Only chunks of the article with this id.
         """
         snap = self._current(namespace, fresh)
         if snap.bm25 is None or not snap.ids:
@@ -127,7 +130,7 @@ class LexicalIndex:
         if not query:
             return []
         scores = snap.bm25.get_scores(query)
-        allowed = _allowed(snap, min_ts, max_ts, source)
+        allowed = _allowed(snap, min_ts, max_ts, source, article)
         if allowed is not None:
             scores = np.where(allowed, scores, 0.0)
         return _top(snap, scores, k, floor=0.0)
@@ -141,6 +144,7 @@ class LexicalIndex:
         min_ts: int | None = None,
         source: str | None = None,
         fresh: bool = True,
+        article: str | None = None,
     ) -> list[RetrievedChunk] | None:
         """The ``k`` chunks most similar to ``vector`` (cosine), exactly, best first.
 
@@ -154,7 +158,7 @@ class LexicalIndex:
         # einsum, not ``@``: a BLAS matrix-vector product wakes OpenBLAS's thread pool, which
         # fights ONNX Runtime for the two cores (ask p95 136 ms with it, 41 ms without, at load ~6).
         scores = np.einsum("ij,j->i", snap.vectors, query)
-        allowed = _allowed(snap, min_ts, max_ts, source)
+        allowed = _allowed(snap, min_ts, max_ts, source, article)
         if allowed is not None:
             scores = np.where(allowed, scores, -np.inf)
         return _top(snap, scores, k, floor=-np.inf)
@@ -237,6 +241,9 @@ class LexicalIndex:
             [int(entries[c].meta.get("published_ts", 0) or 0) for c in order], dtype=np.int64
         )
         snap.sources = np.array([str(entries[c].meta.get("source") or "") for c in order], dtype=object)
+        snap.article_ids = np.array(
+            [str(entries[c].meta.get("article_id") or "") for c in order], dtype=object
+        )
         snap.outlets = frozenset(s for s in snap.sources.tolist() if s)
         if order and all(entries[c].vector is not None for c in order):
             matrix = np.stack([entries[c].vector for c in order])  # type: ignore[misc]
@@ -296,14 +303,17 @@ def _to_cached(snap: _Snapshot) -> Cached:
 
 
 def _allowed(
-    snap: _Snapshot, min_ts: int | None, max_ts: int | None, source: str | None
+    snap: _Snapshot, min_ts: int | None, max_ts: int | None, source: str | None, article: str | None = None
 ) -> npt.NDArray[np.bool_] | None:
-    """Which chunks' articles were published in ``[min_ts, max_ts]`` by ``source`` (``None``: all)."""
-    if min_ts is None and max_ts is None and source is None:
+    """Which chunks' articles were published in ``[min_ts, max_ts]`` by ``source``, and belong to
+    ``article`` when one is named (``None``: all)."""
+    if min_ts is None and max_ts is None and source is None and article is None:
         return None
     allowed = np.ones(len(snap.ids), dtype=bool)
     if source is not None:
         allowed &= snap.sources == source
+    if article is not None:
+        allowed &= snap.article_ids == article
     if max_ts is not None:
         allowed &= snap.published_ts <= max_ts
     if min_ts is not None:

@@ -10,7 +10,7 @@ from typing import Any
 from retrieval.embedder import Embedder
 from retrieval.lexical import LexicalIndex
 from retrieval.models import RetrievedChunk
-from retrieval.store import ChromaStore
+from retrieval.store import ArticleSummary, ChromaStore
 from retrieval.terms import terms
 from retrieval.timeframe import Window
 
@@ -69,6 +69,10 @@ class Retriever:
         self.max_per_article = max_per_article
         self.duplicate_overlap = duplicate_overlap
 
+    def find_article(self, namespace: str, key: str) -> ArticleSummary | None:
+        """The namespace's article with this id or URL, if stored."""
+        return self._store.find_article(namespace, key)
+
     def search(
         self,
         question: str,
@@ -77,6 +81,7 @@ class Retriever:
         as_of: datetime | None = None,
         window: Window | None = None,
         source: str | None = None,
+        article: str | None = None,
     ) -> list[RetrievedChunk]:
         """The ``k`` best chunks for ``question``, best first.
 
@@ -88,6 +93,8 @@ class Retriever:
                 articles of the days before it rank a little higher.
             window: Only articles published in this period (see :mod:`retrieval.timeframe`).
             source: Only articles from this outlet (see :mod:`retrieval.outlets`).
+            article: Only chunks of the article with this id (then as many as ``k`` of them:
+                the per-article cap that keeps one story from crowding out others is lifted).
         """
         moment = as_of or datetime.now(UTC)
         max_ts = int(moment.timestamp())
@@ -99,7 +106,7 @@ class Retriever:
         vector = self._embedder.embed([question])[0]
         self.lexical.snapshot(namespace)  # one check of the store for both rankings
         dense = self.lexical.nearest(
-            vector, namespace, pool, max_ts=max_ts, min_ts=min_ts, source=source, fresh=False
+            vector, namespace, pool, max_ts=max_ts, min_ts=min_ts, source=source, fresh=False, article=article
         )
         if dense is None:
             clauses: list[dict[str, Any]] = [{"published_ts": {"$lte": max_ts}}]
@@ -107,10 +114,19 @@ class Retriever:
                 clauses.append({"published_ts": {"$gte": min_ts}})
             if source is not None:
                 clauses.append({"source": source})
+            if article is not None:
+                clauses.append({"article_id": article})
             where = clauses[0] if len(clauses) == 1 else {"$and": clauses}
             dense = self._store.query(namespace, vector, pool, where=where)
         lexical = self.lexical.search(
-            question, namespace, pool, max_ts=max_ts, min_ts=min_ts, source=source, fresh=False
+            question,
+            namespace,
+            pool,
+            max_ts=max_ts,
+            min_ts=min_ts,
+            source=source,
+            fresh=False,
+            article=article,
         )
         fused: dict[str, float] = {}
         chunks: dict[str, RetrievedChunk] = {}
@@ -127,6 +143,9 @@ class Retriever:
             published = chunk.published_at
             if published is not None and recent_from <= published <= moment:
                 fused[cid] *= 1.0 + self.recency_boost
+        if article is not None:  # one story asked about: its best passages, no diversity to keep
+            best = sorted(fused, key=lambda c: fused[c], reverse=True)[:k]
+            return [replace(chunks[c], score=fused[c]) for c in best]
         return self._diverse(fused, chunks, k)
 
     def _diverse(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from retrieval.errors import NewsdeskError
+from retrieval.errors import ArticleNotFound, NewsdeskError
 from retrieval.extractive import ExtractiveAnswerer
 from retrieval.models import Answer, RetrievedChunk
 from retrieval.outlets import outlet_named, outlet_names
@@ -29,15 +29,17 @@ class Limits:
     """Limits the asker set explicitly (``--since``, ``outlet:``), not read from the question.
 
     ``since`` and ``until`` are inclusive; ``outlet`` names one of the namespace's outlets
-    (case-insensitive).
+    (case-insensitive); ``article`` is one article's id or URL ("what does this story say
+    about …?").
     """
 
     since: datetime | None = None
     until: datetime | None = None
     outlet: str | None = None
+    article: str | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.since or self.until or self.outlet)
+        return bool(self.since or self.until or self.outlet or self.article)
 
     def window(self) -> Window | None:
         """The publication period, or ``None`` when no date was set."""
@@ -126,10 +128,30 @@ class AskService:
         outlet = None
         if limits.outlet:
             outlet = self.outlet_called(limits.outlet, namespace)
+        article = None
+        if limits.article:
+            article = self.retriever.find_article(namespace, limits.article.strip())
+            if article is None:
+                raise ArticleNotFound(f"no article {limits.article.strip()!r} here")
         window = limits.window()
-        retrieved = self.retriever.search(question, namespace, k=k, as_of=as_of, window=window, source=outlet)
+        retrieved = self.retriever.search(
+            question,
+            namespace,
+            k=k,
+            as_of=as_of,
+            window=window,
+            source=outlet,
+            article=article.id if article else None,
+        )
         if not retrieved:
-            return Answer(question, f"No articles {_described(outlet, window)} are stored here.", "empty")
+            described = _described(outlet, window)
+            if article is None:
+                text = f"No articles {described} are stored here."
+            elif described:
+                text = f"“{article.title}” is not among the articles {described}."
+            else:  # published after the moment of asking
+                text = f"“{article.title}” was published after {(as_of or datetime.now(UTC)):%Y-%m-%d}."
+            return Answer(question, text, "empty")
         return self._answer(question, namespace, k, as_of, retrieved, None, t0)
 
     def outlet_called(self, name: str, namespace: str) -> str:

@@ -18,6 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs.sources import library_choices
 from bot.cooldown import CooldownActive
 from bot.discord_app import APOLOGY, namespace_for, one_line
 from bot.followups import follow_up_query, refers_back
@@ -202,6 +203,7 @@ class Ask(commands.Cog):
         since="Only articles published on or after this date (YYYY-MM-DD, or a month YYYY-MM, or a year)",
         until="Only articles published on or before this date (YYYY-MM-DD, or a month YYYY-MM, or a year)",
         outlet="Only articles from this outlet; start typing to pick one",
+        article='Only this article ("what does this story say about …?"); start typing its title',
     )
     async def ask(
         self,
@@ -211,11 +213,15 @@ class Ask(commands.Cog):
         since: app_commands.Range[str, 1, 40] | None = None,
         until: app_commands.Range[str, 1, 40] | None = None,
         outlet: app_commands.Range[str, 1, 100] | None = None,
+        article: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
         """Answer from this server's articles, quoting them with numbered sources."""
         namespace = namespace_for(interaction.guild_id)
         limits = Limits(
-            since=parse_day(since, "since"), until=parse_day(until, "until", end_of_day=True), outlet=outlet
+            since=parse_day(since, "since"),
+            until=parse_day(until, "until", end_of_day=True),
+            outlet=outlet,
+            article=article,
         )
         self.bot.cooldown.hit(interaction.user.id)
         await interaction.response.defer(thinking=True, ephemeral=private)
@@ -284,6 +290,12 @@ class Ask(commands.Cog):
         return [app_commands.Choice(name=o[:100], value=o[:100]) for o in outlets if wanted in o.lower()][
             :CHOICES_LIMIT
         ]
+
+    @ask.autocomplete("article")
+    async def article_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await library_choices(self.bot, interaction, current)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:

@@ -41,6 +41,18 @@ def choice_name(article: ArticleSummary) -> str:
     return shorten(f"{article.title} ({published_day(article)})", 100)
 
 
+async def library_choices(
+    bot: NewsdeskBot, interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[str]]:
+    """Autocomplete of an ``article`` option: the server's articles whose title, outlet or link
+    hold what was typed, newest first, each as its id."""
+    if interaction.guild_id is None:
+        return []
+    articles = await bot.newsroom.articles(namespace_for(interaction.guild_id))
+    found = matching(articles, current) if current.strip() else articles
+    return [app_commands.Choice(name=choice_name(a), value=a.id[:100]) for a in found[:CHOICES_LIMIT]]
+
+
 class Sources(commands.Cog):
     """What the server's library holds, and removing from it."""
 
@@ -159,11 +171,7 @@ class Sources(commands.Cog):
     async def article_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None:
-            return []
-        articles = await self.bot.newsroom.articles(namespace_for(interaction.guild_id))
-        found = matching(articles, current) if current.strip() else articles
-        return [app_commands.Choice(name=choice_name(a), value=a.id[:100]) for a in found[:CHOICES_LIMIT]]
+        return await library_choices(self.bot, interaction, current)
 
 
 async def setup(bot: NewsdeskBot) -> None:

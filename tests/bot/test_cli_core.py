@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -166,3 +167,16 @@ def test_ask_limits_by_outlet_and_dates(run):
     }
     code, _, err = run("ask", "What was approved?", "--until", "2025-13-01")
     assert code == 1 and err.strip() == "error: --until: unreadable date '2025-13-01' (no such day or time)"
+
+
+def test_ask_about_one_article_by_id_or_link(run):
+    run("ingest", str(Path(__file__).parent / "articles"))
+    library = "https://courier.example/floating-library"
+    for key in (library, "u-" + hashlib.sha256(library.encode()).hexdigest()[:16]):
+        code, out, _ = run("ask", "What was approved?", "--article", key, "--json")
+        answer = json.loads(out)
+        assert code == 0 and {r["url"] for r in answer["retrieved"]} == {library}
+        assert answer["citations"] and {c["url"] for c in answer["citations"]} == {library}
+    code, out, err = run("ask", "What was approved?", "--article", "https://courier.example/nope")
+    assert (code, out) == (1, "")
+    assert err.strip() == "error: no article 'https://courier.example/nope' in namespace default"

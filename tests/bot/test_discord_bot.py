@@ -740,6 +740,25 @@ async def test_ask_options_limit_the_search_to_a_period_or_an_outlet(fake: FakeD
     assert ephemeral_reply(refused).startswith("no articles from 'Reuters' here (outlets: Halden Courier")
 
 
+async def test_ask_about_one_article_picked_by_autocomplete(fake: FakeDiscord, start_bot, newsroom):
+    guild = fake.add_guild("Halden")
+    for name in ("vance-lighthouse-guild.txt", "floating-library.txt", "bakery-strike.txt"):
+        ingest_article(newsroom, guild, name)
+    harness: Harness = await start_bot()
+    reader = fake.user("reader")
+    typed = {"question": "x", "article": "bakery"}
+    choices = await harness.command("ask", typed, guild=guild, user=reader, autocomplete="article")
+    ((picked,),) = [callback(choices).payload["data"]["choices"]]
+    assert picked["name"].startswith("Bakery strike in Wrenfield ends after nine days (")
+
+    options = {"question": "Who did Admiral Vance meet?", "article": picked["value"]}
+    (text,) = followup_texts(await harness.command("ask", options, guild=guild, user=reader))
+    assert "Bakery strike in Wrenfield" in text and "Lighthouse Guild" not in text
+    missing = {"question": "Who did Admiral Vance meet?", "article": "u-0000000000000000"}
+    refused = await harness.command("ask", missing, guild=guild, user=reader)
+    assert ephemeral_reply(refused) == "no article 'u-0000000000000000' here"
+
+
 @pytest.mark.parametrize(
     "given", ["{secret}", "file://{secret}", "{folder}", "  {secret} ", "ftp://example.org/a"]
 )

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ingest.chunking import chunk_article
+from retrieval.errors import ArticleNotFound
 from retrieval.models import Article
 from retrieval.search import Retriever
 from retrieval.service import AskService, InvalidQuestion, Limits
@@ -98,3 +99,54 @@ def test_explicit_limits_replace_those_read_from_the_question(asker):
 def test_unusable_limits_are_refused_with_the_reason(asker, limits, message):
     with pytest.raises(InvalidQuestion, match=message.replace("(", r"\(").replace(")", r"\)")):
         asker.ask("How large is the budget?", "ns", as_of=ASKED, limits=limits)
+
+
+def _council_minutes() -> Article:
+    items = ("the ferry", "the library", "the harbour wall", "the school roof", "the tram", "the market")
+    body = " ".join(
+        f"Item {i}: the council debated {item} for an hour and agreed to spend {i} million crowns on it. "
+        "Members asked for a report by the summer, and the clerk noted each vote in the minutes."
+        for i, item in enumerate(items, start=1)
+    )
+    return Article(
+        id="minutes",
+        title="Council minutes for May",
+        body=body,
+        published_at=datetime(2024, 5, 10, 9, tzinfo=UTC),
+        source="Harbour Gazette",
+        url="https://gazette.example/minutes",
+    )
+
+
+def test_an_article_limit_searches_that_article_only_and_all_of_its_passages(asker, embedder):
+    store = asker.retriever._store
+    minutes = _council_minutes()
+    chunks = chunk_article(minutes, max_tokens=40, overlap_tokens=0)
+    assert len(chunks) >= 5
+    store.write_article("ns", minutes, chunks, embedder.embed([c.text for c in chunks]))
+
+    for key in ("minutes", "https://gazette.example/minutes"):
+        answer = asker.ask("How much did the council spend?", "ns", as_of=ASKED, limits=Limits(article=key))
+        assert ids(answer) == {"minutes"} and {c.article_id for c in answer.citations} == {"minutes"}
+        # one story asked about: more of its passages than the 3 a story may take among others
+        assert len(answer.retrieved) == len(chunks)
+    unlimited = asker.ask("How much did the council spend?", "ns", as_of=ASKED)
+    assert sum(r.article_id == "minutes" for r in unlimited.retrieved) <= 3
+
+
+def test_an_article_limit_says_why_it_holds_nothing(asker):
+    with pytest.raises(ArticleNotFound, match="no article 'nope' here"):
+        asker.ask("How large is the budget?", "ns", as_of=ASKED, limits=Limits(article="nope"))
+    later = Limits(article="early", since=datetime(2024, 5, 5, tzinfo=UTC))
+    answer = asker.ask("How large is the budget?", "ns", as_of=ASKED, limits=later)
+    assert (answer.mode, answer.text) == (
+        "empty",
+        "“Council approves budget” is not among the articles published since 2024-05-05.",
+    )
+    before = asker.ask(
+        "How large is the budget?",
+        "ns",
+        as_of=datetime(2024, 5, 8, tzinfo=UTC),
+        limits=Limits(article="late"),
+    )
+    assert before.text == "“Council approves budget” was published after 2024-05-08."
