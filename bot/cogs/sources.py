@@ -125,7 +125,7 @@ class Sources(commands.Cog):
                 allowed_mentions=NO_PINGS,
             )
             return
-        count = f"{len(articles)} article{'s' if len(articles) != 1 else ''}"
+        count = counted(len(articles), "article")
         most = self.bot.settings.max_articles_per_request
         text = (
             f"{count} of this server's library, one JSON line each: `/ingest file:` reads it back "
@@ -163,6 +163,7 @@ class Sources(commands.Cog):
             text = shorten(text, EMBED_DESCRIPTION_LIMIT - len(more)) + more
         card = embed(found.title, text)
         card.url = found.url
+        card.set_footer(text=f"Ask about this article alone: /ask article:{found.id}")
         await interaction.followup.send(embed=card, ephemeral=True, allowed_mentions=NO_PINGS)
         log.info("article guild=%s user=%s article=%s", namespace, interaction.user.id, found.id)
 
