@@ -73,5 +73,5 @@ def article_line(article: ArticleSummary) -> str:
     """``id  2024-05-17  Outlet: Title (3 chunks)`` on one line, whatever the title holds."""
     title = " ".join(article.title.split()) or "(untitled)"
     outlet = f"{' '.join(article.source.split())}: " if article.source and article.source.strip() else ""
-    chunks = f"{article.chunks} chunk{'s' if article.chunks != 1 else ''}"
+    chunks = counted(article.chunks, "chunk")
     return f"{article.id}  {published_day(article)}  {outlet}{title} ({chunks})"
