@@ -17,6 +17,7 @@ from bot.cli_feeds import add_feeds_arguments, cmd_feeds
 from bot.cli_sources import (
     add_export_arguments,
     add_forget_arguments,
+    add_period_arguments,
     add_show_arguments,
     add_sources_arguments,
     cmd_export,
@@ -247,12 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--questions", metavar="FILE.jsonl", help="answer each {id, question, as_of?} line, as JSON lines"
     )
     p.add_argument("--as-of", dest="as_of", metavar="DATE", help="the moment of asking (default: now)")
-    p.add_argument(
-        "--since", metavar="DATE", help="only articles published on or after DATE (a day, YYYY-MM or YYYY)"
-    )
-    p.add_argument(
-        "--until", metavar="DATE", help="only articles published on or before DATE (a day, YYYY-MM or YYYY)"
-    )
+    add_period_arguments(p)
     p.add_argument("--outlet", metavar="NAME", help="only articles from this outlet (see `sources`)")
     p.add_argument("--article", metavar="KEY", help="only this article (its id or URL, see `sources`)")
 

@@ -29,16 +29,21 @@ def _positive(value: str) -> int:
     return number
 
 
-def add_sources_arguments(parser: argparse.ArgumentParser) -> None:
-    """The ``sources`` options."""
-    parser.add_argument("query", nargs="?", metavar="QUERY", help="words every listed article contains")
-    parser.add_argument("--namespace", default="default")
+def add_period_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--since`` and ``--until`` (read with :func:`bot.library.parse_day`)."""
     parser.add_argument(
         "--since", metavar="DATE", help="only articles published on or after DATE (a day, YYYY-MM or YYYY)"
     )
     parser.add_argument(
         "--until", metavar="DATE", help="only articles published on or before DATE (a day, YYYY-MM or YYYY)"
     )
+
+
+def add_sources_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``sources`` options."""
+    parser.add_argument("query", nargs="?", metavar="QUERY", help="words every listed article contains")
+    parser.add_argument("--namespace", default="default")
+    add_period_arguments(parser)
     parser.add_argument("--limit", type=_positive, default=None, metavar="N", help="list at most N")
     parser.add_argument("--json", action="store_true", help="print the articles as a JSON list")
 

@@ -18,7 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.sources import library_choices
+from bot.cogs.sources import SINCE_OPTION, UNTIL_OPTION, library_choices
 from bot.cooldown import CooldownActive
 from bot.discord_app import APOLOGY, namespace_for, one_line
 from bot.followups import follow_up_query, refers_back
@@ -200,8 +200,8 @@ class Ask(commands.Cog):
     @app_commands.describe(
         question="Your question about the news this server has collected",
         private="Only you see the answer",
-        since="Only articles published on or after this date (YYYY-MM-DD, or a month YYYY-MM, or a year)",
-        until="Only articles published on or before this date (YYYY-MM-DD, or a month YYYY-MM, or a year)",
+        since=SINCE_OPTION,
+        until=UNTIL_OPTION,
         outlet="Only articles from this outlet; start typing to pick one",
         article='Only this article ("what does this story say about …?"); start typing its title',
     )

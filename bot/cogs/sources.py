@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SOURCES_SHOWN = 40
+# The descriptions of a command's period options (``/sources``, ``/ask``).
+SINCE_OPTION = "Only articles published on or after this date (YYYY-MM-DD, or a month YYYY-MM, or a year)"
+UNTIL_OPTION = "Only articles published on or before this date (YYYY-MM-DD, or a month YYYY-MM, or a year)"
 NO_MATCH = "None of this server's articles fits; try fewer words or a wider period."
 
 
@@ -62,8 +65,8 @@ class Sources(commands.Cog):
     @app_commands.command(name="sources")
     @app_commands.describe(
         query="Words to look for in titles, outlets and links (optional)",
-        since="Only articles published on or after this date (YYYY-MM-DD, or a month YYYY-MM, or a year)",
-        until="Only articles published on or before this date (YYYY-MM-DD, or a month YYYY-MM, or a year)",
+        since=SINCE_OPTION,
+        until=UNTIL_OPTION,
     )
     async def sources(
         self,
