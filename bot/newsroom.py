@@ -82,15 +82,6 @@ def fetcher_from_settings(settings: Settings) -> Fetcher:
 MAX_LINKS = 10  # links one /ingest may fetch
 
 
-def _check_links(urls: Sequence[str]) -> None:
-    """Refuse more than ``MAX_LINKS`` links, or anything that is not a link (a path, say)."""
-    if len(urls) > MAX_LINKS:
-        raise UrlRefused(f"{len(urls)} links; give at most {MAX_LINKS} at once")
-    for url in urls:
-        if not is_url(url):
-            raise UrlRefused(f"{url[:80]!r} is not a link; give one starting with https://")
-
-
 @dataclass
 class Newsroom:
     """Ask, ingest, list and forget articles of a namespace."""
@@ -249,17 +240,21 @@ class Newsroom:
         urls = list(urls)
         if not urls:
             raise UrlRefused("no link given; give one starting with https://")
-        _check_links(urls)
-        return await asyncio.to_thread(self.ingest_sync, urls, namespace)
+        return await self.ingest_posted(urls, (), namespace)
 
     async def ingest_posted(
         self, links: Sequence[str], files: Sequence[tuple[str, bytes]], namespace: str = "default"
     ) -> IngestReport:
         """Ingest a Discord message's links and attached ``(file name, content)`` files together.
 
-        Links follow the rules of :meth:`ingest_urls` (never a path on this machine).
+        Links follow the rules of :meth:`ingest_urls`: at most ``MAX_LINKS``, and never a path on
+        this machine, whatever is given.
         """
-        _check_links(links)
+        if len(links) > MAX_LINKS:
+            raise UrlRefused(f"{len(links)} links; give at most {MAX_LINKS} at once")
+        for url in links:
+            if not is_url(url):
+                raise UrlRefused(f"{url[:80]!r} is not a link; give one starting with https://")
         return await asyncio.to_thread(self.ingest_posted_sync, list(links), list(files), namespace)
 
     async def ingest_bytes(self, data: bytes, name: str, namespace: str = "default") -> IngestReport:
