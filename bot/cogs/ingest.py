@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -33,17 +34,20 @@ _LINK = re.compile(r"https?://[^\s<>|]+", re.IGNORECASE)
 _LINK_END = ".,;:!?'\"*_~]}"
 
 
-def posted_links(text: str) -> list[str]:
-    """The http(s) links of a message's text, in order, each story once (by canonical URL).
+def posted_links(text: str, embedded: Iterable[str] = ()) -> list[str]:
+    """The http(s) links of a message's text, then those of its embeds, in order, each story once
+    (by canonical URL).
 
     Markdown around a link is not part of it: ``<…>`` (no preview), ``[text](…)``, ``||…||``,
     ``**…**``, nor the full stop of the sentence it ends; a ``)`` stays when it closes a ``(``
-    inside the link.
+    inside the link. ``embedded`` are the links of the message's embeds (a feed bot often posts
+    nothing else).
     """
     links: list[str] = []
     seen: set[str] = set()
-    for match in _LINK.finditer(text):
-        link = match.group(0)
+    found = [m.group(0) for m in _LINK.finditer(text)]
+    found += [url for url in embedded if _LINK.fullmatch(url)]
+    for link in found:
         while link and (link[-1] in _LINK_END or (link[-1] == ")" and link.count(")") > link.count("("))):
             link = link[:-1]
         try:
@@ -123,7 +127,7 @@ class Ingest(commands.Cog):
         """
         namespace = namespace_for(interaction.guild_id)
         newsroom = self.bot.newsroom
-        links = posted_links(message.content)
+        links = posted_links(message.content, [e.url for e in message.embeds if e.url])
         files = [a for a in message.attachments if Path(a.filename).suffix.lower() in FILE_SUFFIXES]
         if not links and not files:
             others = [a.filename for a in message.attachments]

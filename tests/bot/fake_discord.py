@@ -303,12 +303,13 @@ class FakeDiscord:
         channel_id: int | None = None,
         mention_roles: tuple[int, ...] = (),
         attachments: tuple[dict[str, Any], ...] = (),
+        embeds: tuple[dict[str, Any], ...] = (),
     ) -> int:
         """Push a MESSAGE_CREATE from ``user`` (in the guild's channel, or a DM when ``guild`` is None).
 
         ``channel_id`` puts it in another channel or thread of the guild; ``mention_roles`` lists
         the role ids it mentions (as ``<@&id>`` in ``content``); ``attachments`` are payloads from
-        ``add_attachment``.
+        ``add_attachment``; ``embeds`` are embed objects (``{"url": …, "title": …}``).
         """
         message_id = self.snowflake()
         channel_id = channel_id or (guild.channel_id if guild else self.snowflake())
@@ -321,6 +322,7 @@ class FakeDiscord:
             mentions=[self.bot.payload(bot=True)] if mention_bot else [],
             mention_roles=[str(r) for r in mention_roles],
             attachments=list(attachments),
+            embeds=list(embeds),
         )
         if guild is not None:
             message["guild_id"] = str(guild.id)

@@ -108,6 +108,14 @@ def test_posted_links_are_the_messages_http_links_without_their_markdown(content
     assert posted_links(content) == links
 
 
+def test_posted_links_add_those_of_the_embeds_after_the_texts():
+    embedded = ["https://wire.example/b", "https://news.example/a?utm_source=feed", "javascript:alert(1)"]
+    assert posted_links("see https://news.example/a", embedded) == [
+        "https://news.example/a",
+        "https://wire.example/b",
+    ]
+
+
 def test_sources_query_matches_every_word_in_title_outlet_or_link():
     a = ArticleSummary(
         "u-1", "Tram tunnel opens", "https://gazette.example/tram", None, "Gazette", 1, "h", None

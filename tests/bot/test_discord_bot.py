@@ -170,6 +170,23 @@ async def test_add_to_library_takes_a_messages_links_and_article_files_for_manag
     assert len(newsroom.store.articles(str(guild.id))) == 2
 
 
+async def test_add_to_library_reads_the_link_of_a_feed_bots_embed(
+    fake: FakeDiscord, start_bot, newsroom, httpserver: HTTPServer
+):
+    guild = fake.add_guild("Halden")
+    story = httpserver.url_for("/minister")
+    httpserver.expect_request("/minister").respond_with_data(article_page(), content_type="text/html")
+    newsroom.ingestor.url_loader = UrlLoader(Fetcher(FetchLimits(allow_private=True, timeout=5)), 100)
+    harness = await start_bot()
+    card = {"type": "rich", "title": "Minister resigns", "url": story, "description": "teaser"}
+    posted = await fake.say(guild, fake.user("wirebot"), "", mention_bot=False, embeds=(card,))
+    editor = fake.user("editor", manage_guild=True)
+    requests = await harness.message_command("Add to library", posted, guild=guild, user=editor)
+    (reply,) = followup_texts(requests)
+    assert reply == "Added **Minister resigns over budget row** (2024-05-17) — 1 chunk."
+    assert [a.url for a in newsroom.store.articles(str(guild.id))] == [story]
+
+
 NOTHING = "That message has no link or article file to add."
 
 
