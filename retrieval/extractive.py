@@ -228,16 +228,18 @@ def abstention(question: str, retrieved: Sequence[RetrievedChunk]) -> Answer:
         if len(seen) == 3:
             break
     nearest = "; ".join(f"“{t}”" for t in seen)
-    gap = _indirect(" ".join(question.split()).rstrip("?.! "))
+    gap = _indirect(" ".join(question.split()).rstrip("?.! "), question.rstrip().endswith("?"))
     text = f"The ingested articles don't say {gap}. The nearest articles are: {nearest}."
     return Answer(question, text, "abstain", (), tuple(retrieved))
 
 
-def _indirect(asked: str) -> str:
+def _indirect(asked: str, marked: bool = False) -> str:
     """``asked`` as the object of "don't say", or the question itself in quotes.
 
     "Which ship sank" and "what the capital of X is" read as indirect questions; "when did X
-    meet Y" would need its verb re-inflected ("when X met Y"), so it is quoted instead.
+    meet Y" would need its verb re-inflected ("when X met Y"), so it is quoted instead. A quoted
+    question keeps its question mark (``marked``: the asker wrote one; or it opens like one); a
+    claim ("the ferry is being scrapped!") is quoted without its closing punctuation.
     """
     lowered = asked[:1].lower() + asked[1:]
     copula = _WH_COPULA.fullmatch(lowered)
@@ -249,7 +251,7 @@ def _indirect(asked: str) -> str:
             return f"{copula[1]} {copula[3]} {copula[2]}"
     elif _WH_START.match(asked) and not _INVERTED.match(asked):
         return lowered
-    if not (_WH_START.match(asked) or _AUX_START.match(asked)):  # a claim, not a question
+    if not (marked or _WH_START.match(asked) or _AUX_START.match(asked)):  # a claim, not a question
         return f"this (“{asked}”)"
     return f"this (“{asked}?”)"
 

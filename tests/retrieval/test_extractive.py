@@ -93,6 +93,11 @@ def test_abstention_says_what_is_not_known_and_names_the_nearest_articles():
         ("is the ferry late", "don't say this (“is the ferry late?”)."),
         # a claim looked up with Find sources is quoted as it was written, not made a question
         ("The mayor bought a yacht!", "don't say this (“The mayor bought a yacht”)."),
+        # a quiz question that sets the scene first is still a question
+        (
+            "The ferry was renamed. What is its new name?",
+            "don't say this (“The ferry was renamed. What is its new name?”).",
+        ),
     ],
 )
 def test_abstention_turns_the_question_into_grammatical_english(question: str, says: str) -> None:
