@@ -49,7 +49,8 @@ def answer_text(answer: Answer) -> str:
         lines += ["", "Sources:"]
         for c, earlier in zip(answer.citations, first_citations(answer.citations), strict=True):
             lines.append(f"[{c.n}] {source_line(c) if earlier is None else f'same article as [{earlier}]'}")
-            lines.append(f"    “{' '.join(c.quote.split())}”")
+            # "> ", as in Discord: a quote that opens with its own quotation mark shows as written
+            lines.append(f"    > {' '.join(c.quote.split())}")
             if c.url and earlier is None:
                 lines.append(f"    {c.url}")
     return "\n".join(lines)

@@ -23,13 +23,13 @@ def test_sources_show_each_article_once_and_every_quote_under_its_number():
         "",
         "Sources:",
         "[1] Council vote — Halden Courier, 2025-02-11",
-        "    “The council voted seven to two.”",
+        "    > The council voted seven to two.",
         "    https://news.example/1",
         "[2] Ferry news — Halden Courier, 2025-02-11",
-        "    “The ferry was delayed.”",
+        "    > The ferry was delayed.",
         "    https://news.example/2",
         "[3] same article as [1]",
-        "    “The mayor abstained.”",
+        "    > The mayor abstained.",
     ]
 
 
@@ -49,3 +49,10 @@ def test_an_abstention_prints_its_notice_and_no_sources():
 )
 def test_counts_read_as_english(n, noun, shown):
     assert counted(n, noun) == shown
+
+
+def test_a_quote_that_opens_with_its_own_quotation_mark_is_shown_as_written():
+    quoted = citation(1, "“I could read it,” the minister said.")
+    text = answer_text(Answer("q", "“I could read it,” the minister said. [1]", "extractive", (quoted,)))
+    assert "    > “I could read it,” the minister said." in text.split("\n")
+    assert "““" not in text
