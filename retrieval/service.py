@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from retrieval.errors import ArticleNotFound, NewsdeskError
 from retrieval.extractive import ExtractiveAnswerer
-from retrieval.models import Answer, RetrievedChunk
+from retrieval.models import Answer, Citation, RetrievedChunk
 from retrieval.outlets import outlet_named, outlet_names
 from retrieval.search import Retriever
 from retrieval.timeframe import Window, time_window
@@ -177,8 +178,9 @@ class AskService:
         t1 = time.perf_counter()
         answer = self.answerer.answer(question, list(retrieved), as_of=as_of)
         t2 = time.perf_counter()
-        if notice:
-            answer = replace(answer, notice=f"{notice} {answer.notice}" if answer.notice else notice)
+        for note in (notice, years_apart(answer.citations)):
+            if note:
+                answer = replace(answer, notice=f"{answer.notice} {note}" if answer.notice else note)
         timings = {"retrieve_ms": (t1 - t0) * 1000, "answer_ms": (t2 - t1) * 1000}
         log.info(
             "ask namespace=%s k=%d mode=%s retrieved=%d retrieve_ms=%.1f answer_ms=%.1f",
@@ -190,6 +192,28 @@ class AskService:
             timings["answer_ms"],
         )
         return replace(answer, timings_ms=timings)
+
+
+STALE_DAYS = 365
+
+
+def years_apart(citations: Sequence[Citation]) -> str | None:
+    """A remark when an answer's sources were published a year or more apart.
+
+    News questions are about the latest events, and a sentence from an old story can answer
+    better in words than the newest one does ("Macron has appointed Edouard Philippe" in 2017,
+    asked in 2024): the reader is told which source is the most recent.
+    """
+    dated = [(c.published_at, c.n) for c in citations if c.published_at is not None]
+    if len(dated) < 2:
+        return None
+    oldest = min(dated)[0]
+    newest, n = max(dated, key=lambda d: (d[0], -d[1]))  # of two that day, the one cited first
+    if (newest - oldest).days < STALE_DAYS:
+        return None
+    return (
+        f"These sources were published from {oldest:%Y-%m-%d} to {newest:%Y-%m-%d}; the most recent is [{n}]."
+    )
 
 
 def _described(outlet: str | None, window: Window | None) -> str:

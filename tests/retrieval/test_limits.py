@@ -9,9 +9,9 @@ import pytest
 
 from ingest.chunking import chunk_article
 from retrieval.errors import ArticleNotFound
-from retrieval.models import Article
+from retrieval.models import Article, Citation
 from retrieval.search import Retriever
-from retrieval.service import AskService, InvalidQuestion, Limits
+from retrieval.service import AskService, InvalidQuestion, Limits, years_apart
 from retrieval.store import ChromaStore, embedded_client
 
 ASKED = datetime(2024, 5, 17, 12, tzinfo=UTC)
@@ -150,3 +150,32 @@ def test_an_article_limit_says_why_it_holds_nothing(asker):
         limits=Limits(article="late"),
     )
     assert before.text == "“Council approves budget” was published after 2024-05-08."
+
+
+def test_an_answer_whose_sources_are_years_apart_says_which_is_the_most_recent(asker, embedder):
+    same_year = asker.ask("How large is the budget?", "ns", as_of=ASKED)
+    assert len({c.article_id for c in same_year.citations}) > 1 and same_year.notice is None
+    store = asker.retriever._store
+    old = _article("old", "The Lindmoor Courier", 2, 2)
+    old = Article(old.id, old.title, old.body, datetime(2021, 5, 2, 9, tzinfo=UTC), old.source)
+    chunks = chunk_article(old)
+    store.write_article("ns", old, chunks, embedder.embed([c.text for c in chunks]))
+    answer = asker.ask("How large is the budget?", "ns", as_of=ASKED)
+    dates = {c.published_at.date().isoformat(): c.n for c in answer.citations}
+    assert "2021-05-02" in dates and "2024-05-16" in dates
+    newest = dates["2024-05-16"]
+    assert answer.notice == (
+        f"These sources were published from 2021-05-02 to 2024-05-16; the most recent is [{newest}]."
+    )
+
+
+def test_years_apart_needs_two_dated_sources_a_year_apart():
+    def cited(n: int, day: datetime | None) -> Citation:
+        return Citation(n, f"a{n}", "t", "q", 0, 1, f"c{n}", published_at=day)
+
+    may = datetime(2024, 5, 16, tzinfo=UTC)
+    assert years_apart([cited(1, may), cited(2, None)]) is None
+    assert years_apart([cited(1, may), cited(2, datetime(2023, 5, 18, tzinfo=UTC))]) is None  # 364 days
+    assert years_apart([cited(1, datetime(2023, 5, 16, tzinfo=UTC)), cited(2, may), cited(3, may)]) == (
+        "These sources were published from 2023-05-16 to 2024-05-16; the most recent is [2]."
+    )
