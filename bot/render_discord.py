@@ -128,10 +128,13 @@ def citation_block(citation: Citation, limit: int = MESSAGE_LIMIT, same_as: int 
             head += f"\n<{citation.url}>"  # angle brackets: no link preview per source
     # markdown in article text is shown as written (a backslash escape is invisible in Discord)
     quote = discord.utils.escape_markdown(" ".join(citation.quote.split()))
-    room = limit - len(head) - len("\n> ")
+    link = citation.link
+    # opens the article at the quote (a text fragment); a bracket would end the masked link early
+    tail = f" [in context](<{link.replace('(', '%28').replace(')', '%29')}>)" if link else ""
+    room = limit - len(head) - len("\n> ") - len(tail)
     if room < 20:  # absurdly long title or link: keep the source line, drop the quote
         return shorten(head, limit)
-    return f"{head}\n> {shorten(quote, room)}"
+    return f"{head}\n> {shorten(quote, room)}{tail}"
 
 
 def answer_messages(answer: Answer, limit: int = MESSAGE_LIMIT) -> list[str]:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from retrieval.fragments import quote_link
+
 AnswerMode = Literal["extractive", "llm", "abstain", "empty"]
 
 
@@ -106,7 +108,13 @@ class Citation:
             "quote": self.quote,
             "start": self.start,
             "end": self.end,
+            "link": self.link,
         }
+
+    @property
+    def link(self) -> str | None:
+        """The article's link, opening at the quote where the browser can (a text fragment)."""
+        return quote_link(self.url, self.quote)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,17 @@ def test_ask_json_contract(run, seed_dir):
     assert answer["question"] == "who did Lavrov meet?"
     assert answer["citations"], "expected at least one citation"
     for c in answer["citations"]:
-        assert {"n", "article_id", "title", "url", "published_at", "quote", "start", "end"} <= c.keys()
+        assert {
+            "n",
+            "article_id",
+            "title",
+            "url",
+            "published_at",
+            "quote",
+            "start",
+            "end",
+            "link",
+        } <= c.keys()
         assert c["published_at"].startswith("2024-05-17T20:35:05")
     for r in answer["retrieved"]:
         assert {"chunk_id", "article_id", "title", "url", "score", "text"} <= r.keys()
@@ -177,6 +187,8 @@ def test_ask_about_one_article_by_id_or_link(run):
         answer = json.loads(out)
         assert code == 0 and {r["url"] for r in answer["retrieved"]} == {library}
         assert answer["citations"] and {c["url"] for c in answer["citations"]} == {library}
+        # each citation also links to its quote in the article (a text fragment)
+        assert all(c["link"].startswith(f"{library}#:~:text=") for c in answer["citations"])
     code, out, err = run("ask", "What was approved?", "--article", "https://courier.example/nope")
     assert (code, out) == (1, "")
     assert err.strip() == "error: no article 'https://courier.example/nope' in namespace default"

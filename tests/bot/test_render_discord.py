@@ -83,6 +83,7 @@ def test_answer_has_markers_then_a_sources_block_with_title_outlet_date_link_and
         "The council voted seven to two. [1]\n\n**Sources**\n"
         "[1] **Council vote** — Halden Courier, 2025-02-11\n<https://news.example/1>\n"
         "> The council voted seven to two."
+        " [in context](<https://news.example/1#:~:text=The%20council%20voted%20seven%20to%20two>)"
     )
 
 
@@ -95,16 +96,22 @@ def test_a_citation_is_never_split_from_its_source_line():
         (holder,) = [m for m in messages if f"[{n}] **Council vote**" in m]
         block = holder[holder.index(f"[{n}] **Council vote**") :]
         assert f"<https://news.example/{n}>\n> The harbour council met." in block
-        assert block.endswith("…")
+        # the quote is cut, its link to the words in the article is kept whole
+        assert block.endswith(
+            f"met.… [in context](<https://news.example/{n}#:~:text=The%20harbour%20council%20met.,The%20harbour%20council%20met>)"
+        )
 
 
 def test_further_quotes_of_one_article_point_to_its_first_citation_instead_of_repeating_it():
     first, other = citation(1), citation(2, "The ferry was delayed.", title="Ferry news")
-    again = replace(citation(3, "The mayor abstained."), article_id=first.article_id)
+    again = replace(citation(3, "The mayor abstained."), article_id=first.article_id, url=first.url)
     answer = Answer("q", "Voted. [1] Delayed. [2] Abstained. [3]", "extractive", (first, other, again))
     (message,) = answer_messages(answer)
     assert message.count("**Council vote**") == 1 and message.count("<https://news.example/1>") == 1
-    assert message.endswith("[3] *same article as [1]*\n> The mayor abstained.")
+    assert message.endswith(
+        "[3] *same article as [1]*\n> The mayor abstained."
+        " [in context](<https://news.example/1#:~:text=The%20mayor%20abstained>)"
+    )
     assert "[2] **Ferry news** — Halden Courier, 2025-02-11\n<https://news.example/2>" in message
 
 
@@ -119,7 +126,9 @@ def test_markdown_in_article_text_is_shown_as_written():
     )
     (message,) = answer_messages(answer)
     assert message.startswith("Costs rose by \\*11\\* percent. [1]")
-    assert message.endswith("> A \\*bold\\* quote\\_here.")
+    assert message.endswith(
+        "> A \\*bold\\* quote\\_here. [in context](<https://news.example/1#:~:text=A%20%2Abold%2A%20quote_here>)"
+    )
 
 
 def test_an_empty_library_tells_the_channel_how_to_add_articles():
