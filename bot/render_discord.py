@@ -16,6 +16,7 @@ import discord
 from bot.render_text import counted, first_citations
 from ingest.pipeline import IngestReport
 from retrieval.extractive import NOTHING_INGESTED
+from retrieval.fragments import web_link
 from retrieval.models import Answer, Article, Citation
 from retrieval.store import ArticleSummary
 
@@ -124,8 +125,8 @@ def citation_block(citation: Citation, limit: int = MESSAGE_LIMIT, same_as: int 
         head = f"[{citation.n}] *same article as [{same_as}]*"
     else:
         head = source_line(citation)
-        if citation.url:
-            head += f"\n<{citation.url}>"  # angle brackets: no link preview per source
+        if url := web_link(citation.url):
+            head += f"\n<{url}>"  # angle brackets: no link preview per source
     # markdown in article text is shown as written (a backslash escape is invisible in Discord)
     quote = discord.utils.escape_markdown(" ".join(citation.quote.split()))
     link = citation.link

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from bot.library import published_day
 from ingest.pipeline import IngestReport
 from retrieval.extractive import NOTHING_INGESTED
+from retrieval.fragments import web_link
 from retrieval.models import Answer, Citation
 from retrieval.store import ArticleSummary
 
@@ -51,8 +52,8 @@ def answer_text(answer: Answer) -> str:
             lines.append(f"[{c.n}] {source_line(c) if earlier is None else f'same article as [{earlier}]'}")
             # "> ", as in Discord: a quote that opens with its own quotation mark shows as written
             lines.append(f"    > {' '.join(c.quote.split())}")
-            if c.url and earlier is None:
-                lines.append(f"    {c.url}")
+            if (url := web_link(c.url)) and earlier is None:
+                lines.append(f"    {url}")
     return "\n".join(lines)
 
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from urllib.parse import quote as percent_encode
 
+# An http(s) URL with nothing in it that could end a link early or smuggle in markup: no
+# whitespace, angle brackets, quotes, backticks or control characters.
+_WEB = re.compile(r"https?://[^\s<>\"`\x00-\x1f\x7f]+", re.IGNORECASE)
 # A quote up to this many words is matched whole; a longer one by its first and last words.
 WHOLE_WORDS = 10
 EDGE_WORDS = 4
@@ -21,9 +24,20 @@ def _term(text: str) -> str:
     return percent_encode(text, safe="").replace("-", "%2D")
 
 
+def web_link(url: str | None) -> str | None:
+    """``url`` if it is a well-formed http(s) link, safe to show as one; else ``None``.
+
+    An article's URL comes from whoever supplied the article (a JSON file, a feed), so one like
+    ``https://x.example/a> [click](https://elsewhere)`` is not shown as a link at all.
+    """
+    return url if url and _WEB.fullmatch(url) else None
+
+
 def quote_link(url: str | None, quote: str) -> str | None:
-    """``url`` with a text fragment selecting ``quote``; ``None`` without an http(s) ``url``."""
-    if not url or not url.lower().startswith(("http://", "https://")):
+    """``url`` with a text fragment selecting ``quote``; ``None`` unless ``url`` is a
+    :func:`web_link`."""
+    url = web_link(url)
+    if url is None:
         return None
     words = _EDGES.sub("", " ".join(quote.split())).split()
     if not words:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +16,7 @@ from bot.permissions import Refusal, manager_only
 from bot.render_discord import CHOICES_LIMIT, NO_PINGS, TITLE_LIMIT, shorten, split_text
 from ingest.feeds import FeedPoller, PollResult
 from ingest.subscriptions import Feed
+from retrieval.fragments import web_link
 
 if TYPE_CHECKING:
     from bot.discord_app import NewsdeskBot
@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 60.0
 MAX_LISTED = 25
 # A link shown in an announcement: http(s), nothing that could end the <...> early.
-_LINK = re.compile(r"https?://[^\s<>]+")
 
 
 def new_entry_lines(results: Sequence[PollResult], guild_id: int) -> list[str]:
@@ -38,8 +37,8 @@ def new_entry_lines(results: Sequence[PollResult], guild_id: int) -> list[str]:
             continue
         for title, url in result.added:
             line = f"new: {discord.utils.escape_markdown(shorten(title, TITLE_LIMIT))}"
-            if url and _LINK.fullmatch(url):
-                line += f" — <{url}>"  # angle brackets: no preview card per entry
+            if link := web_link(url):
+                line += f" — <{link}>"  # angle brackets: no preview card per entry
             lines.append(line)
     return lines
 

@@ -26,6 +26,7 @@ from bot.render_discord import (
     shorten,
 )
 from bot.render_text import counted
+from retrieval.fragments import web_link
 from retrieval.store import ArticleSummary
 
 if TYPE_CHECKING:
@@ -165,7 +166,7 @@ class Sources(commands.Cog):
             more = "\n\n*(The rest: a manager's `/export` has the full text.)*"
             text = shorten(text, EMBED_DESCRIPTION_LIMIT - len(more)) + more
         card = embed(found.title, text)
-        card.url = found.url
+        card.url = web_link(found.url)
         card.set_footer(text=f"Ask about this article alone: /ask article:{found.id}")
         await interaction.followup.send(embed=card, ephemeral=True, allowed_mentions=NO_PINGS)
         log.info("article guild=%s user=%s article=%s", namespace, interaction.user.id, found.id)

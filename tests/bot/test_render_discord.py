@@ -172,3 +172,10 @@ def test_long_lists_stop_at_the_limit_and_count_the_rest():
     assert len(text) <= EMBED_DESCRIPTION_LIMIT
     assert text.endswith("more.") and text.count("\n") < 200
     assert articles_description([]).startswith("No articles here yet")
+
+
+def test_an_article_url_that_could_smuggle_markup_is_not_shown_as_a_link():
+    crafted = replace(citation(1), url="https://x.example/a> [click here](https://elsewhere.example)")
+    (message,) = answer_messages(Answer("q", "The council voted. [1]", "extractive", (crafted,)))
+    assert "elsewhere.example" not in message and "<https://x.example" not in message
+    assert message.endswith("> The council voted seven to two.")  # the quote stays, with no link

@@ -56,3 +56,9 @@ def test_a_quote_that_opens_with_its_own_quotation_mark_is_shown_as_written():
     text = answer_text(Answer("q", "“I could read it,” the minister said. [1]", "extractive", (quoted,)))
     assert "    > “I could read it,” the minister said." in text.split("\n")
     assert "““" not in text
+
+
+def test_a_url_that_is_not_a_web_link_is_not_printed():
+    crafted = replace(citation(1), url="https://x.example/\x1b[2Jwiped")
+    text = answer_text(Answer("q", "The council voted. [1]", "extractive", (crafted,)))
+    assert "\x1b" not in text and "x.example" not in text

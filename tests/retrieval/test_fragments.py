@@ -6,7 +6,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from retrieval.fragments import quote_link
+from retrieval.fragments import quote_link, web_link
 
 
 def test_a_short_quote_is_matched_whole_without_its_outer_punctuation():
@@ -43,3 +43,28 @@ def test_no_link_without_an_http_url(url):
 
 def test_a_quote_of_punctuation_only_links_to_the_article():
     assert quote_link("https://news.example/a", " … ”") == "https://news.example/a"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://x.example/a> [click](https://elsewhere.example)",
+        "https://x.example/a b",
+        'https://x.example/"onmouseover',
+        "https://x.example/a`b",
+        "https://x.example/\x1b[31mred",
+        "javascript:alert(1)",
+    ],
+)
+def test_a_url_that_could_smuggle_markup_is_not_a_link(url):
+    assert web_link(url) is None
+    assert quote_link(url, "Ferries resume.") is None
+
+
+def test_ordinary_links_are_links():
+    for url in (
+        "https://news.example/a?b=1&c=2#top",
+        "http://x.example/wiki/Foo_(bar)",
+        "HTTPS://X.EXAMPLE/",
+    ):
+        assert web_link(url) == url
