@@ -42,6 +42,15 @@ def parse_date(value: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+# C0 and C1 control characters but tab and line feed (carriage returns become line feeds first)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    return _CONTROL.sub("", text)
+
+
 def make_article(
     title: str,
     body: str,
@@ -51,8 +60,16 @@ def make_article(
     source: str | None = None,
     article_id: str | None = None,
 ) -> Article:
-    """Build an article with a deterministic id: the given id, else the canonical URL, else the text."""
-    title = " ".join(title.split())
+    """Build an article with a deterministic id: the given id, else the canonical URL, else the text.
+
+    Control characters are dropped from the title, body and outlet (line breaks kept): a stored
+    quote is shown in terminals and Discord as it is, and an escape sequence in an article must
+    not reach either.
+    """
+    title = " ".join(_printable(title).split())
+    body = _printable(body)
+    if source:
+        source = " ".join(_printable(source).split()) or None
     if len(title) > MAX_TITLE_CHARS:  # a whole paragraph on the first line is no headline
         title = title[:MAX_TITLE_CHARS].rsplit(" ", 1)[0]
     body = body.strip()

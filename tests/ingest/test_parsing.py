@@ -128,3 +128,15 @@ def test_bad_files_give_a_reason_naming_the_file(data, reason):
     assert isinstance(item, ParseError)
     assert reason in str(item)
     assert str(item).startswith("bad.txt")
+
+
+def test_control_characters_never_reach_a_stored_article():
+    record = {
+        "title": "Ferry \x1b[31mvote\x1b[0m",
+        "body": "The council voted\x1b[2J to keep the ferry.\r\nA bell\x07 rang.\x0cPage two\x85 follows.",
+        "source": "Halden\tCourier\x00",
+    }
+    (article,) = [a for _, a in articles_from_bytes(json.dumps(record).encode(), "vote.json")]
+    assert article.title == "Ferry [31mvote[0m"
+    assert article.body == "The council voted[2J to keep the ferry.\nA bell rang.\nPage two follows."
+    assert article.source == "Halden Courier"
