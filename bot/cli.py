@@ -48,6 +48,13 @@ def parse_as_of(value: str | None) -> datetime | None:
     return parse_day(value, "--as-of", end_of_day=True)
 
 
+def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--since``, ``--until``, ``--outlet`` and ``--article``: where ``ask`` and ``chat`` look."""
+    add_period_arguments(parser)
+    parser.add_argument("--outlet", metavar="NAME", help="only articles from this outlet (see `sources`)")
+    parser.add_argument("--article", metavar="KEY", help="only this article (its id or URL, see `sources`)")
+
+
 def limits_of(args: argparse.Namespace) -> Limits | None:
     """The ``--since``/``--until``/``--outlet``/``--article`` limits of an ``ask``, if any."""
     limits = Limits(
@@ -155,6 +162,7 @@ def cmd_chat(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
         "before it. Empty line or Ctrl-D to quit.\n"
     )
     previous = ""  # the last retrieval query, which a follow-up continues
+    limits = limits_of(args)  # the same for every question
     while True:
         try:
             question = " ".join(input("? ").split())
@@ -168,7 +176,7 @@ def cmd_chat(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
             query = follow_up_query(previous, question)
             out.write(f"(following on from “{previous}”)\n")
         try:
-            out.write(answer_text(room.ask_sync(query, args.namespace, k=args.k)) + "\n\n")
+            out.write(answer_text(room.ask_sync(query, args.namespace, k=args.k, limits=limits)) + "\n\n")
         except NewsdeskError as exc:
             out.write(f"error: {exc}\n\n")
             continue
@@ -248,13 +256,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--questions", metavar="FILE.jsonl", help="answer each {id, question, as_of?} line, as JSON lines"
     )
     p.add_argument("--as-of", dest="as_of", metavar="DATE", help="the moment of asking (default: now)")
-    add_period_arguments(p)
-    p.add_argument("--outlet", metavar="NAME", help="only articles from this outlet (see `sources`)")
-    p.add_argument("--article", metavar="KEY", help="only this article (its id or URL, see `sources`)")
+    add_limit_arguments(p)
 
-    p = add("chat", cmd_chat, "Ask questions interactively.")
+    p = add("chat", cmd_chat, "Ask questions interactively (the limits apply to every question).")
     p.add_argument("--namespace", default="default")
     p.add_argument("--k", type=int, default=None)
+    add_limit_arguments(p)
 
     p = add("stats", cmd_stats, "Articles and chunks per namespace.")
     p.add_argument("--namespace", default=None)

@@ -26,7 +26,7 @@ def chat(newsroom, settings, monkeypatch, capsys):
 
     monkeypatch.setattr(newsroom, "ask_sync", recording_ask)
 
-    def _chat(*lines: str) -> tuple[str, list[str]]:
+    def _chat(*lines: str, argv: tuple[str, ...] = ()) -> tuple[str, list[str]]:
         feed: Iterator[str] = iter(lines)
 
         def fake_input(prompt: str = "") -> str:
@@ -36,7 +36,7 @@ def chat(newsroom, settings, monkeypatch, capsys):
                 raise EOFError from None
 
         monkeypatch.setattr("builtins.input", fake_input)
-        assert cli.main(["chat"], settings=settings) == 0
+        assert cli.main(["chat", *argv], settings=settings) == 0
         return capsys.readouterr().out, asked
 
     return _chat
@@ -80,3 +80,9 @@ def test_a_chain_of_follow_ups_keeps_its_context_bounded(chat):
 )
 def test_refers_back(question: str, expected: bool) -> None:
     assert refers_back(question) is expected
+
+
+def test_chat_limits_apply_to_every_question(chat):
+    out, _ = chat("Who did Admiral Vance meet?", "What was approved?", argv=("--outlet", "wrenfield post"))
+    assert "Lighthouse Guild" not in out and "floating library" not in out  # only the Post's
+    assert out.count("Bakery strike in Wrenfield ends after nine days") == 2
