@@ -182,7 +182,8 @@ def test_ask_limits_by_outlet_and_dates(run):
 def test_ask_about_one_article_by_id_or_link(run):
     run("ingest", str(Path(__file__).parent / "articles"))
     library = "https://courier.example/floating-library"
-    for key in (library, "u-" + hashlib.sha256(library.encode()).hexdigest()[:16]):
+    copied = "https://www.courier.example/floating-library/?utm_source=chat"  # as a browser shows it
+    for key in (library, "u-" + hashlib.sha256(library.encode()).hexdigest()[:16], copied):
         code, out, _ = run("ask", "What was approved?", "--article", key, "--json")
         answer = json.loads(out)
         assert code == 0 and {r["url"] for r in answer["retrieved"]} == {library}

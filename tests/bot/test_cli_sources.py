@@ -218,6 +218,8 @@ def test_show_prints_an_article_whole_by_id_or_url_and_quotes_are_spans_of_it(ru
         assert body[citation["start"] : citation["end"]] == citation["quote"]
 
     assert run("show", "https://courier.example/floating-library")[1].split("\n\n", 1)[1] == body
+    copied = "https://www.Courier.example/floating-library/?utm_source=chat#top"  # as a browser shows it
+    assert run("show", copied)[1].split("\n\n", 1)[1] == body
     code, out, _ = run("show", library["id"], "--json")
     assert code == 0 and json.loads(out)["body"] == body.rstrip("\n")
 
