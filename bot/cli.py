@@ -29,7 +29,7 @@ from bot.cli_sources import (
 from bot.followups import follow_up_query, refers_back
 from bot.library import parse_day
 from bot.newsroom import Newsroom
-from bot.render_text import answer_text, counted, report_text
+from bot.render_text import answer_text, counted, library_summary, report_text
 from bot.settings import Settings
 from ingest.errors import AttachmentTooLarge
 from ingest.pipeline import IngestReport
@@ -210,7 +210,7 @@ def cmd_stats(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     if not stats["namespaces"]:
         out.write("no articles yet\n")
     for ns, row in stats["namespaces"].items():
-        out.write(f"{ns}: {counted(row['articles'], 'article')}, {counted(row['chunks'], 'chunk')}\n")
+        out.write(f"{ns}: {library_summary(row, 'chunk')}\n")
     return 0
 
 

@@ -221,8 +221,15 @@ class Newsroom:
         spaces = [namespace] if namespace else self.store.namespaces()
         per = {}
         for ns in spaces:
-            articles = self.store.articles(ns)
-            per[ns] = {"articles": len(articles), "chunks": self.store.count(ns)}
+            articles = self.store.articles(ns)  # newest first
+            dated = [a.published_at for a in articles if a.published_at is not None]
+            per[ns] = {
+                "articles": len(articles),
+                "chunks": self.store.count(ns),
+                "outlets": len({a.source for a in articles if a.source}),
+                "newest": dated[0].date().isoformat() if dated else None,
+                "oldest": dated[-1].date().isoformat() if dated else None,
+            }
         return {"store": self.store.label, "namespaces": per}
 
     # -- asynchronous (Discord): blocking work runs off the event loop ------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from bot.library import published_day
 from ingest.pipeline import IngestReport
@@ -15,6 +16,18 @@ from retrieval.store import ArticleSummary
 def counted(n: int, noun: str) -> str:
     """``1 article``, ``2 articles``, ``3,695 chunks`` (for nouns whose plural adds an s)."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def library_summary(row: dict[str, Any], passage: str = "passage") -> str:
+    """``12 articles from 3 outlets, published 2024-01-02 to 2024-05-17 (30 passages)`` from a
+    namespace's ``stats`` row (``passage`` names its chunks)."""
+    text = counted(row["articles"], "article")
+    if row.get("outlets"):
+        text += f" from {counted(row['outlets'], 'outlet')}"
+    if row.get("newest"):
+        span = row["newest"] if row["oldest"] == row["newest"] else f"{row['oldest']} to {row['newest']}"
+        text += f", published {span}"
+    return f"{text} ({counted(row['chunks'], passage)})"
 
 
 def source_line(citation: Citation) -> str:

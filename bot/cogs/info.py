@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.discord_app import namespace_for
 from bot.render_discord import NO_PINGS, embed
-from bot.render_text import counted
+from bot.render_text import library_summary
 
 if TYPE_CHECKING:
     from bot.discord_app import NewsdeskBot
@@ -24,7 +24,7 @@ Set `private` to see it alone; `since`, `until`, `outlet` or `article` narrow wh
 message's claim, shown to you alone.
 **/sources** `[query] [since] [until]` — the newest articles here, or those matching your words or period.
 **/article** `article` — read one article in full, to see a quote in its context.
-**/stats** — how many articles and passages this server holds.
+**/stats** — what this server holds: articles, outlets, the dates they span.
 **/ingest** `url` or `file` — add an article (Manage Server or a manager role).
 **Add to library** (right-click a message, then Apps) — add the articles it links to or carries as \
 files (Manage Server or a manager role).
@@ -43,14 +43,13 @@ class Info(commands.Cog):
 
     @app_commands.command(name="stats")
     async def stats(self, interaction: discord.Interaction[Any]) -> None:
-        """How many articles and passages this server's library holds."""
+        """What this server's library holds: articles, outlets, the dates they span, passages."""
         namespace = namespace_for(interaction.guild_id)
         await interaction.response.defer(thinking=True, ephemeral=True)
         stats = await self.bot.newsroom.stats(namespace)
         row = stats["namespaces"].get(namespace, {"articles": 0, "chunks": 0})
-        held = f"{counted(row['articles'], 'article')}, {counted(row['chunks'], 'passage')}"
         await interaction.followup.send(
-            f"This server's library: {held}.",
+            f"This server's library: {library_summary(row)}.",
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )

@@ -120,6 +120,24 @@ def test_stats_counts_articles_and_chunks(run, seed_dir):
     assert stats["namespaces"]["default"]["chunks"] >= 1
 
 
+def test_stats_say_what_the_library_spans(run):
+    run("ingest", str(Path(__file__).parent / "articles"))
+    code, out, _ = run("stats", "--json")
+    row = json.loads(out)["namespaces"]["default"]
+    assert code == 0
+    assert (row["articles"], row["outlets"], row["oldest"], row["newest"]) == (
+        4,
+        3,
+        "2025-02-11",
+        "2025-07-02",
+    )
+    code, out, _ = run("stats")
+    chunks = row["chunks"]
+    assert out.splitlines()[1] == (
+        f"default: 4 articles from 3 outlets, published 2025-02-11 to 2025-07-02 ({chunks} chunks)"
+    )
+
+
 class _Stdin:
     def __init__(self, data: bytes) -> None:
         self.buffer = io.BytesIO(data)

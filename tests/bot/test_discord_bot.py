@@ -578,7 +578,9 @@ async def test_commands_sync_to_configured_guilds_and_still_run(fake, start_bot,
     (sync,) = fake.requests_to("PUT", f"/guilds/{guild.id}/commands")
     assert {c["name"] for c in sync.payload} >= {"ask", "ingest", "sources", "forget", "stats", "help"}
     requests = await harness.command("stats", guild=guild, user=fake.user("reader"))
-    assert followup_texts(requests) == ["This server's library: 1 article, 1 passage."]
+    assert followup_texts(requests) == [
+        "This server's library: 1 article from 1 outlet, published 2025-02-11 (1 passage)."
+    ]
     (pushed,) = fake.interactions.values()
     assert pushed["data"]["guild_id"] == str(guild.id)  # looked up among the guild's commands
 
