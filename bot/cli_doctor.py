@@ -84,7 +84,7 @@ def check_store(settings: Settings) -> list[Check]:
     except NewsdeskError as exc:
         detail = str(exc) if where in str(exc) else f"{where}: {exc}"
         return [Check("store", "fail", detail, hint)]
-    checks = [Check("store", "ok", f"{where} answers; {len(names)} namespace(s)")]
+    checks = [Check("store", "ok", f"{where} answers; {counted(len(names), 'namespace')}")]
     for ns in names:
         checks.append(_check_namespace(store, ns))
         checks += _check_chunk_size(store, ns, settings.chunk_tokens)

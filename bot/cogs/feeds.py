@@ -26,7 +26,6 @@ log = logging.getLogger(__name__)
 # How often the loop looks for due feeds; each feed's own interval comes from the settings.
 TICK_SECONDS = 60.0
 MAX_LISTED = 25
-# A link shown in an announcement: http(s), nothing that could end the <...> early.
 
 
 def new_entry_lines(results: Sequence[PollResult], guild_id: int) -> list[str]:
