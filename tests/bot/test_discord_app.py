@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import socket
+from urllib.parse import urlsplit
 
 import discord
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot import cli
 from bot.cogs.ask import Conversations, strip_mentions
@@ -154,3 +157,12 @@ def test_an_unreachable_discord_is_one_line_not_a_traceback(tmp_path, capsys, mo
     out, err = capsys.readouterr()
     assert err.startswith("error: cannot reach Discord: ") and err.count("\n") == 1
     assert "MTIz.abc.def" not in out + err
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("htps:/.<>|()[]*_~ \n\"'abc1-?#&=%\x00é"), max_size=200))
+def test_posted_links_are_always_fetchable_http_links(text):
+    for link in posted_links("https://" + text + " http://" + text):
+        assert link.lower().startswith(("http://", "https://"))
+        assert not any(c in link for c in " \n<>|")
+        assert urlsplit(link).hostname
