@@ -163,6 +163,32 @@ class LexicalIndex:
             scores = np.where(allowed, scores, -np.inf)
         return _top(snap, scores, k, floor=-np.inf)
 
+    def newest(
+        self,
+        namespace: str,
+        k: int,
+        max_ts: int | None = None,
+        min_ts: int | None = None,
+        source: str | None = None,
+    ) -> list[RetrievedChunk]:
+        """The first chunk of each of the ``k`` most recently published articles (in
+        ``[min_ts, max_ts]``, from ``source``), newest first; undated articles are never among them."""
+        snap = self.snapshot(namespace)
+        allowed = _allowed(snap, min_ts, max_ts, source)
+        firsts = [
+            i
+            for i, cid in enumerate(snap.ids)
+            if snap.published_ts[i] > 0
+            and (allowed is None or allowed[i])
+            and int(snap.entries[cid].meta.get("index", 0)) == 0
+        ]
+        firsts.sort(key=lambda i: int(snap.published_ts[i]), reverse=True)
+        out = []
+        for i in firsts[:k]:
+            entry = snap.entries[snap.ids[i]]
+            out.append(to_retrieved(snap.ids[i], entry.text, entry.meta, float(snap.published_ts[i])))
+        return out
+
     def _current(self, namespace: str, fresh: bool) -> _Snapshot:
         snap = None if fresh else self._snapshots.get(namespace)
         return snap if snap is not None else self.snapshot(namespace)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from retrieval.digest import DIGEST_SIZE, asks_for_news, digest, news_window
 from retrieval.errors import ArticleNotFound, NewsdeskError
 from retrieval.extractive import ExtractiveAnswerer
 from retrieval.models import Answer, Citation, RetrievedChunk
@@ -102,6 +103,8 @@ class AskService:
         if len(question) > MAX_QUESTION_CHARS:
             raise InvalidQuestion(f"the question is too long (over {MAX_QUESTION_CHARS} characters)")
         t0 = time.perf_counter()
+        if asks_for_news(question) and not (limits and limits.article):
+            return self._news(question, namespace, as_of, limits)
         if limits:
             return self._ask_within(question, namespace, k, as_of, limits, t0)
         window = time_window(question, as_of)
@@ -154,6 +157,26 @@ class AskService:
                 text = f"“{article.title}” was published after {(as_of or datetime.now(UTC)):%Y-%m-%d}."
             return Answer(question, text, "empty")
         return self._answer(question, namespace, k, as_of, retrieved, None, t0)
+
+    def _news(self, question: str, namespace: str, as_of: datetime | None, limits: Limits | None) -> Answer:
+        """ "What's new?": the newest articles (of the period and outlet asked for), each by its
+        opening sentence."""
+        moment = as_of or datetime.now(UTC)
+        outlet = self.outlet_called(limits.outlet, namespace) if limits and limits.outlet else None
+        window = limits.window() if limits and (limits.since or limits.until) else None
+        window = window or news_window(question, moment)
+        max_ts = int(moment.timestamp())
+        min_ts = None
+        if window is not None:
+            max_ts = min(max_ts, int(window.end.timestamp()) - 1)
+            min_ts = max(int(window.start.timestamp()), 1)
+        # a few more than listed: copies of one story from several outlets are listed once
+        firsts = self.retriever.lexical.newest(namespace, 4 * DIGEST_SIZE, max_ts, min_ts, outlet)
+        if not firsts and not self.retriever.lexical.snapshot(namespace).ids:
+            return self.answerer.answer(question, [], as_of=as_of)  # nothing ingested: say how to add
+        answer = digest(question, firsts, window, f"from {outlet}" if outlet else "")
+        log.info("news namespace=%s listed=%d", namespace, len(answer.citations))
+        return answer
 
     def outlet_called(self, name: str, namespace: str) -> str:
         """The namespace's outlet called ``name`` (any case; "cnn" for cnn.com), else an error."""

@@ -760,6 +760,21 @@ async def test_ask_options_limit_the_search_to_a_period_or_an_outlet(fake: FakeD
     assert ephemeral_reply(refused).startswith("no articles from 'Reuters' here (outlets: Halden Courier")
 
 
+async def test_whats_new_lists_the_servers_newest_stories(fake: FakeDiscord, start_bot, newsroom):
+    guild = fake.add_guild("Halden")
+    for name in ("vance-lighthouse-guild.txt", "floating-library.txt", "bakery-strike.txt", "tram-tunnel.md"):
+        ingest_article(newsroom, guild, name)
+    await start_bot()
+    await fake.say(guild, fake.user("reader"), f"<@{fake.bot.id}> what's new?")
+    (reply,) = await fake.wait_for(lambda: fake.requests_to("POST", f"/channels/{guild.channel_id}/messages"))
+    lines = reply.payload["content"].splitlines()
+    assert lines[0] == "The newest articles here:"
+    assert [line[-3:] for line in lines[1:5]] == ["[1]", "[2]", "[3]", "[4]"]
+    sources = reply.payload["content"].split("**Sources**", 1)[1]
+    newest_first = ["tram tunnel", "Bakery strike", "Admiral Vance", "floating library"]
+    assert [sources.index(title) for title in newest_first] == sorted(sources.index(t) for t in newest_first)
+
+
 async def test_ask_about_one_article_picked_by_autocomplete(fake: FakeDiscord, start_bot, newsroom):
     guild = fake.add_guild("Halden")
     for name in ("vance-lighthouse-guild.txt", "floating-library.txt", "bakery-strike.txt"):

@@ -1,0 +1,99 @@
+""" "What's new?": a request for the latest news, answered with the newest articles' opening lines.
+
+Searching for the words of "what happened this week?" finds whatever mentions a week; the asker
+wants the newest stories. A question made only of such words (and a period) is answered with the
+opening sentence of each of the newest articles, newest first, each quoted and cited like any
+other answer. A question that names anything else ("what's new with the ferry?") is searched as
+usual.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from retrieval.citations import cite
+from retrieval.models import Answer, Citation, RetrievedChunk
+from retrieval.sentences import sentence_spans
+from retrieval.terms import STOP, terms
+from retrieval.timeframe import Window, time_window
+
+# How many articles a digest lists.
+DIGEST_SIZE = 5
+# Words that ask for news rather than about something; one of them must be there.
+_CUES = frozenset(
+    "new news latest headline headlines happened happening happen going updates update stories".split()
+)
+# Words that may stand beside them without making the question about something in particular.
+_FILLER = (
+    STOP
+    | _CUES
+    | frozenset(
+        """today yesterday tonight recently lately currently now week weeks month months hours past
+        top big main major biggest important interesting breaking else anything something tell give
+        show me please hey hi whats so far around world story""".split()
+    )
+)
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_WEEK = re.compile(r"\b(?:this|last|past) week\b", re.IGNORECASE)
+
+
+def asks_for_news(question: str) -> bool:
+    """Whether ``question`` asks for the latest news in general ("what's new?", "any news
+    today?", "what happened this week?") rather than about something."""
+    words = [w.split("'", 1)[0] for w in _WORD.findall(question.lower())]
+    return bool(words) and any(w in _CUES for w in words) and all(w in _FILLER or w.isdigit() for w in words)
+
+
+def news_window(question: str, as_of: datetime) -> Window | None:
+    """The period a request for news names: today, yesterday, this or last week (taken as the
+    past 7 days), this month, the past 3 days…; ``None`` for the newest whatever their date."""
+    if _WEEK.search(question):
+        return Window(as_of - timedelta(days=7), as_of, "in the past 7 days")
+    return time_window(question, as_of)
+
+
+def lead_span(chunk: RetrievedChunk, looked_at: int = 5) -> tuple[int, int] | None:
+    """The article's lede in its first chunk: of its first sentences that say something (six
+    words or more, not the headline repeated, not a question), the one that shares the most words
+    with the headline, so an editor's note or a byline above the story is passed over."""
+    title = " ".join(chunk.title.split())
+    headline = set(terms(title))
+    candidates = []
+    for lo, hi in sentence_spans(chunk.text):
+        text = " ".join(chunk.text[lo:hi].split())
+        if len(text.split()) >= 6 and text != title and not text.rstrip("\"'”’)]").endswith("?"):
+            candidates.append((len(headline & set(terms(text))), -lo, lo, hi))
+            if len(candidates) == looked_at:
+                break
+    if not candidates:
+        return None
+    _, _, lo, hi = max(candidates)
+    return lo, hi
+
+
+def digest(
+    question: str, firsts: Sequence[RetrievedChunk], window: Window | None, described: str = ""
+) -> Answer:
+    """The newest articles' opening sentences, cited, from their first chunks (newest first).
+
+    ``described`` names further limits the asker set ("from Harbour Gazette").
+    """
+    where = " ".join(p for p in (described, f"published {window.phrase}" if window else "") if p)
+    citations: list[Citation] = []
+    seen: set[str] = set()
+    for chunk in firsts:
+        title = " ".join(chunk.title.split()).casefold()
+        span = lead_span(chunk)
+        if span is None or title in seen:  # the same story from another outlet
+            continue
+        seen.add(title)
+        citations.append(cite(len(citations) + 1, chunk, *span))
+        if len(citations) == DIGEST_SIZE:
+            break
+    if not citations:
+        return Answer(question, f"No articles {where or 'with a date'} are stored here.", "empty")
+    heading = f"The newest articles {where}:" if where else "The newest articles here:"
+    lines = "".join(f"\n• {' '.join(c.quote.split())} [{c.n}]" for c in citations)
+    return Answer(question, heading + lines, "extractive", tuple(citations), tuple(firsts))
