@@ -35,7 +35,15 @@ _FILLER = (
         show me please hey hi whats so far around world story""".split()
     )
 )
+# Words that ask for the gist of what is in front of the asker ("summarize", "what is it about?").
+_SUMMARY_CUES = frozenset(
+    "summarize summarise summary summarized tldr tl dr gist recap overview about points brief briefly".split()
+)
+_SUMMARY_FILLER = _FILLER | _SUMMARY_CUES | frozenset("article piece story text key main short quick".split())
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# A summary is the article's lede and the sentences that follow it ("lead-3", the standard
+# extractive summary of a news story).
+SUMMARY_SENTENCES = 3
 _WEEK = re.compile(r"\b(?:this|last|past) week\b", re.IGNORECASE)
 
 
@@ -44,6 +52,29 @@ def asks_for_news(question: str) -> bool:
     today?", "what happened this week?") rather than about something."""
     words = [w.split("'", 1)[0] for w in _WORD.findall(question.lower())]
     return bool(words) and any(w in _CUES for w in words) and all(w in _FILLER or w.isdigit() for w in words)
+
+
+def asks_for_summary(question: str) -> bool:
+    """Whether ``question`` asks for the gist ("summarize", "tl;dr", "what is this article
+    about?", "key points") rather than about something in particular."""
+    words = [w.split("'", 1)[0] for w in _WORD.findall(question.lower())]
+    return (
+        bool(words)
+        and any(w in _SUMMARY_CUES for w in words)
+        and all(w in _SUMMARY_FILLER or w.isdigit() for w in words)
+    )
+
+
+def summary(question: str, opening: RetrievedChunk) -> Answer:
+    """An article in short: its lede and the sentences after it, from its first chunk, cited."""
+    lede = lead_span(opening)
+    spans = [s for s in sentence_spans(opening.text) if lede is not None and s[0] >= lede[0]]
+    spans = [s for s in spans if len(opening.text[s[0] : s[1]].split()) >= 6][:SUMMARY_SENTENCES]
+    citations = tuple(cite(n, opening, lo, hi) for n, (lo, hi) in enumerate(spans, start=1))
+    if not citations:
+        return Answer(question, f"“{opening.title}” has no sentence to summarize it by.", "empty")
+    text = " ".join(f"{' '.join(c.quote.split())} [{c.n}]" for c in citations)
+    return Answer(question, text, "extractive", citations, (opening,))
 
 
 def news_window(question: str, as_of: datetime) -> Window | None:

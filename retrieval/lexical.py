@@ -189,6 +189,15 @@ class LexicalIndex:
             out.append(to_retrieved(snap.ids[i], entry.text, entry.meta, float(snap.published_ts[i])))
         return out
 
+    def opening(self, namespace: str, article: str) -> RetrievedChunk | None:
+        """The first chunk of the article with this id (``None`` when it is not stored)."""
+        snap = self.snapshot(namespace)
+        for i, cid in enumerate(snap.ids):
+            entry = snap.entries[cid]
+            if snap.article_ids[i] == article and int(entry.meta.get("index", 0)) == 0:
+                return to_retrieved(cid, entry.text, entry.meta, 1.0)
+        return None
+
     def _current(self, namespace: str, fresh: bool) -> _Snapshot:
         snap = None if fresh else self._snapshots.get(namespace)
         return snap if snap is not None else self.snapshot(namespace)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from retrieval.digest import DIGEST_SIZE, asks_for_news, digest, news_window
+from retrieval.digest import DIGEST_SIZE, asks_for_news, asks_for_summary, digest, news_window, summary
 from retrieval.errors import ArticleNotFound, NewsdeskError
 from retrieval.extractive import ExtractiveAnswerer
 from retrieval.models import Answer, Citation, RetrievedChunk
@@ -103,7 +103,9 @@ class AskService:
         if len(question) > MAX_QUESTION_CHARS:
             raise InvalidQuestion(f"the question is too long (over {MAX_QUESTION_CHARS} characters)")
         t0 = time.perf_counter()
-        if asks_for_news(question) and not (limits and limits.article):
+        if limits and limits.article and asks_for_summary(question):
+            return self._summary(question, namespace, limits.article.strip())
+        if (asks_for_news(question) or asks_for_summary(question)) and not (limits and limits.article):
             return self._news(question, namespace, as_of, limits)
         if limits:
             return self._ask_within(question, namespace, k, as_of, limits, t0)
@@ -177,6 +179,14 @@ class AskService:
         answer = digest(question, firsts, window, f"from {outlet}" if outlet else "")
         log.info("news namespace=%s listed=%d", namespace, len(answer.citations))
         return answer
+
+    def _summary(self, question: str, namespace: str, key: str) -> Answer:
+        """ "Summarize" about one article: its lede and the sentences after it."""
+        article = self.retriever.find_article(namespace, key)
+        opening = self.retriever.lexical.opening(namespace, article.id) if article else None
+        if opening is None:
+            raise ArticleNotFound(f"no article {key!r} here")
+        return summary(question, opening)
 
     def outlet_called(self, name: str, namespace: str) -> str:
         """The namespace's outlet called ``name`` (any case; "cnn" for cnn.com), else an error."""

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 HELP = """\
 **/ask** `question` — an answer quoted from this server's articles, with numbered sources. \
 Set `private` to see it alone; `since`, `until`, `outlet` or `article` narrow where it looks. \
-"What's new?" lists the newest stories.
+"What's new?" lists the newest stories; "summarize" with `article` sums one up.
 **@mention** me with a question, or **reply** to one of my answers to follow up on it \
 (a question like "when did they meet?" right after yours follows it up too).
 **Find sources** (right-click a message, then Apps) — what the articles here say about that \

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from ingest.chunking import chunk_article
-from retrieval.digest import DIGEST_SIZE, asks_for_news
+from retrieval.digest import DIGEST_SIZE, asks_for_news, asks_for_summary
+from retrieval.errors import ArticleNotFound
 from retrieval.extractive import NOTHING_INGESTED
 from retrieval.models import Article
 from retrieval.search import Retriever
@@ -139,3 +140,54 @@ def test_explicit_limits_narrow_a_digest(asker):
 
 def test_an_empty_library_says_how_to_add_articles_instead(asker):
     assert asker.ask("what's new?", "nothing-here", as_of=ASKED).text == NOTHING_INGESTED
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        ("summarize", True),
+        ("Summarise this article, please", True),
+        ("tl;dr", True),
+        ("what is this story about?", True),
+        ("key points?", True),
+        ("give me a quick summary", True),
+        ("who voted against?", False),
+        ("what about the cost?", False),
+        ("summarize the ferry vote", False),
+    ],
+)
+def test_a_request_for_the_gist_is_recognised(question, wanted):
+    assert asks_for_summary(question) is wanted
+
+
+def test_summarize_one_article_gives_its_lede_and_the_sentences_after_it(asker, embedder):
+    store = asker.retriever._store
+    body = (
+        "Editor's note: this story was updated on Thursday afternoon. "
+        "The floating library opened in the harbour with 4,000 books on board. "
+        "Readers queued along the quay before the doors opened at nine. "
+        "The barge will moor at a different quay each month of the summer. "
+        "A reading room on the top deck is heated by a small wind turbine."
+    )
+    art = Article(id="barge", title="Floating library opens in the harbour", body=body, source="Gazette")
+    chunks = chunk_article(art)
+    store.write_article("ns", art, chunks, embedder.embed([c.text for c in chunks]))
+
+    answer = asker.ask("tl;dr", "ns", as_of=ASKED, limits=Limits(article="barge"))
+    quotes = [c.quote for c in answer.citations]
+    assert quotes == [
+        "The floating library opened in the harbour with 4,000 books on board.",
+        "Readers queued along the quay before the doors opened at nine.",
+        "The barge will moor at a different quay each month of the summer.",
+    ]
+    assert all(body[c.start : c.end] == c.quote for c in answer.citations)
+    assert answer.text == " ".join(f"{q} [{n}]" for n, q in enumerate(quotes, start=1))
+    # a question about the article is still searched within it
+    pointed = asker.ask("What heats the reading room?", "ns", as_of=ASKED, limits=Limits(article="barge"))
+    assert "wind turbine" in pointed.text
+    with pytest.raises(ArticleNotFound):
+        asker.ask("summarize", "ns", as_of=ASKED, limits=Limits(article="nope"))
+
+
+def test_summarize_without_an_article_lists_the_newest_stories(asker):
+    assert asker.ask("give me a summary", "ns", as_of=ASKED).text.startswith("The newest articles here:")
