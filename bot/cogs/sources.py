@@ -167,7 +167,7 @@ class Sources(commands.Cog):
             text = shorten(text, EMBED_DESCRIPTION_LIMIT - len(more)) + more
         card = embed(found.title, text)
         card.url = web_link(found.url)
-        card.set_footer(text=f"Ask about this article alone: /ask article:{found.id}")
+        card.set_footer(text=f"Ask about this article alone, or ask it to summarize: /ask article:{found.id}")
         await interaction.followup.send(embed=card, ephemeral=True, allowed_mentions=NO_PINGS)
         log.info("article guild=%s user=%s article=%s", namespace, interaction.user.id, found.id)
 

@@ -269,7 +269,10 @@ async def test_anyone_reads_an_article_in_full_picked_by_title(fake, start_bot, 
     assert card["url"] == "https://courier.example/floating-library"
     assert card["description"].startswith("*Halden Courier, 2025-02-11*\n\nThe Port Halden harbour council")
     assert "reading room heated by a small wind turbine." in card["description"]
-    assert card["footer"]["text"] == f"Ask about this article alone: /ask article:{choice['value']}"
+    assert (
+        card["footer"]["text"]
+        == f"Ask about this article alone, or ask it to summarize: /ask article:{choice['value']}"
+    )
 
     requests = await harness.command("article", {"article": long_read.id}, guild=guild, user=reader)
     (card,) = [r.payload["embeds"][0] for r in requests if "/webhooks/" in r.path]
