@@ -58,6 +58,7 @@ class _Snapshot:
     published_ts: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     sources: npt.NDArray[np.object_] = field(default_factory=lambda: np.zeros(0, dtype=object))
     article_ids: npt.NDArray[np.object_] = field(default_factory=lambda: np.zeros(0, dtype=object))
+    openings: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))  # index 0
     outlets: frozenset[str] = frozenset()
     fetched: int = 0  # chunks the refresh that made this snapshot read from the store
     bm25: bm25s.BM25 | None = None
@@ -175,16 +176,13 @@ class LexicalIndex:
         ``[min_ts, max_ts]``, from ``source``), newest first; undated articles are never among them."""
         snap = self.snapshot(namespace)
         allowed = _allowed(snap, min_ts, max_ts, source)
-        firsts = [
-            i
-            for i, cid in enumerate(snap.ids)
-            if snap.published_ts[i] > 0
-            and (allowed is None or allowed[i])
-            and int(snap.entries[cid].meta.get("index", 0)) == 0
-        ]
-        firsts.sort(key=lambda i: int(snap.published_ts[i]), reverse=True)
+        wanted = snap.openings & (snap.published_ts > 0)
+        if allowed is not None:
+            wanted &= allowed
+        firsts = np.flatnonzero(wanted)
+        firsts = firsts[np.argsort(-snap.published_ts[firsts], kind="stable")][:k]
         out = []
-        for i in firsts[:k]:
+        for i in firsts.tolist():
             entry = snap.entries[snap.ids[i]]
             out.append(to_retrieved(snap.ids[i], entry.text, entry.meta, float(snap.published_ts[i])))
         return out
@@ -192,11 +190,12 @@ class LexicalIndex:
     def opening(self, namespace: str, article: str) -> RetrievedChunk | None:
         """The first chunk of the article with this id (``None`` when it is not stored)."""
         snap = self.snapshot(namespace)
-        for i, cid in enumerate(snap.ids):
-            entry = snap.entries[cid]
-            if snap.article_ids[i] == article and int(entry.meta.get("index", 0)) == 0:
-                return to_retrieved(cid, entry.text, entry.meta, 1.0)
-        return None
+        found = np.flatnonzero(snap.openings & (snap.article_ids == article))
+        if not len(found):
+            return None
+        cid = snap.ids[int(found[0])]
+        entry = snap.entries[cid]
+        return to_retrieved(cid, entry.text, entry.meta, 1.0)
 
     def _current(self, namespace: str, fresh: bool) -> _Snapshot:
         snap = None if fresh else self._snapshots.get(namespace)
@@ -279,6 +278,7 @@ class LexicalIndex:
         snap.article_ids = np.array(
             [str(entries[c].meta.get("article_id") or "") for c in order], dtype=object
         )
+        snap.openings = np.array([int(entries[c].meta.get("index", 0)) == 0 for c in order], dtype=bool)
         snap.outlets = frozenset(s for s in snap.sources.tolist() if s)
         if order and all(entries[c].vector is not None for c in order):
             matrix = np.stack([entries[c].vector for c in order])  # type: ignore[misc]
