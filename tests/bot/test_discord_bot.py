@@ -124,13 +124,18 @@ async def test_find_sources_on_a_message_without_text_says_so(fake, start_bot):
     assert ephemeral_reply(requests) == "That message has no text to look up."
 
 
+def serve_story(httpserver: HTTPServer, newsroom) -> str:
+    """The link of an article page on the loopback server, which the newsroom may fetch."""
+    httpserver.expect_request("/minister").respond_with_data(article_page(), content_type="text/html")
+    newsroom.ingestor.url_loader = UrlLoader(Fetcher(FetchLimits(allow_private=True, timeout=5)), 100)
+    return httpserver.url_for("/minister")
+
+
 async def test_add_to_library_takes_a_messages_links_and_article_files_for_managers_only(
     fake: FakeDiscord, start_bot, newsroom, httpserver: HTTPServer
 ):
     guild = fake.add_guild("Halden")
-    story = httpserver.url_for("/minister")
-    httpserver.expect_request("/minister").respond_with_data(article_page(), content_type="text/html")
-    newsroom.ingestor.url_loader = UrlLoader(Fetcher(FetchLimits(allow_private=True, timeout=5)), 100)
+    story = serve_story(httpserver, newsroom)
     harness = await start_bot()
     (menu,) = [c for c in fake.commands["global"] if c["name"] == "Add to library"]
     assert menu["type"] == 3  # a message context menu
@@ -174,9 +179,7 @@ async def test_add_to_library_reads_the_link_of_a_feed_bots_embed(
     fake: FakeDiscord, start_bot, newsroom, httpserver: HTTPServer
 ):
     guild = fake.add_guild("Halden")
-    story = httpserver.url_for("/minister")
-    httpserver.expect_request("/minister").respond_with_data(article_page(), content_type="text/html")
-    newsroom.ingestor.url_loader = UrlLoader(Fetcher(FetchLimits(allow_private=True, timeout=5)), 100)
+    story = serve_story(httpserver, newsroom)
     harness = await start_bot()
     card = {"type": "rich", "title": "Minister resigns", "url": story, "description": "teaser"}
     posted = await fake.say(guild, fake.user("wirebot"), "", mention_bot=False, embeds=(card,))
