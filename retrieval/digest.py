@@ -25,6 +25,10 @@ DIGEST_SIZE = 5
 _CUES = frozenset(
     "new news latest headline headlines happened happening happen going updates update stories".split()
 )
+# Words that ask an outlet named in the question for its latest news.
+_REPORTING = frozenset(
+    "report reported reports reporting say said says write wrote writes publish published".split()
+)
 # Words that may stand beside them without making the question about something in particular.
 _FILLER = (
     STOP
@@ -47,21 +51,31 @@ SUMMARY_SENTENCES = 3
 _WEEK = re.compile(r"\b(?:this|last|past) week\b", re.IGNORECASE)
 
 
-def asks_for_news(question: str) -> bool:
+def _words(question: str) -> list[str]:
+    return [w.split("'", 1)[0] for w in _WORD.findall(question.lower())]
+
+
+def asks_for_news(question: str, outlet: frozenset[str] = frozenset()) -> bool:
     """Whether ``question`` asks for the latest news in general ("what's new?", "any news
-    today?", "what happened this week?") rather than about something."""
-    words = [w.split("'", 1)[0] for w in _WORD.findall(question.lower())]
-    return bool(words) and any(w in _CUES for w in words) and all(w in _FILLER or w.isdigit() for w in words)
+    today?", "what happened this week?") rather than about something. ``outlet`` holds the words
+    of an outlet the question names as its source ("what's new from the Gazette?")."""
+    words = _words(question)
+    cues = _CUES | _REPORTING if outlet else _CUES  # "what did the Gazette report?"
+    return (
+        bool(words)
+        and any(w in cues for w in words)
+        and all(w in _FILLER or w in cues or w in outlet or w.isdigit() for w in words)
+    )
 
 
-def asks_for_summary(question: str) -> bool:
+def asks_for_summary(question: str, outlet: frozenset[str] = frozenset()) -> bool:
     """Whether ``question`` asks for the gist ("summarize", "tl;dr", "what is this article
     about?", "key points") rather than about something in particular."""
-    words = [w.split("'", 1)[0] for w in _WORD.findall(question.lower())]
+    words = _words(question)
     return (
         bool(words)
         and any(w in _SUMMARY_CUES for w in words)
-        and all(w in _SUMMARY_FILLER or w.isdigit() for w in words)
+        and all(w in _SUMMARY_FILLER or w in outlet or w.isdigit() for w in words)
     )
 
 

@@ -36,6 +36,11 @@ def outlet_names(outlet: str) -> set[str]:
     return {n for n in names if len(n) >= 3}
 
 
+def name_words(outlet: str) -> frozenset[str]:
+    """The lower-case words of every way a question may name ``outlet`` ("usatoday", "com")."""
+    return frozenset(w for name in outlet_names(outlet) for w in re.findall(r"[a-z0-9]+", name))
+
+
 def _cue(name: str) -> re.Pattern[str]:
     n = re.escape(name).replace(r"\ ", r"\s+")
     return re.compile(

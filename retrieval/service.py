@@ -13,7 +13,7 @@ from retrieval.digest import DIGEST_SIZE, asks_for_news, asks_for_summary, diges
 from retrieval.errors import ArticleNotFound, NewsdeskError
 from retrieval.extractive import ExtractiveAnswerer
 from retrieval.models import Answer, Citation, RetrievedChunk
-from retrieval.outlets import outlet_named, outlet_names
+from retrieval.outlets import name_words, outlet_named, outlet_names
 from retrieval.search import Retriever
 from retrieval.timeframe import Window, time_window
 
@@ -103,14 +103,19 @@ class AskService:
         if len(question) > MAX_QUESTION_CHARS:
             raise InvalidQuestion(f"the question is too long (over {MAX_QUESTION_CHARS} characters)")
         t0 = time.perf_counter()
-        if limits and limits.article and asks_for_summary(question):
-            return self._summary(question, namespace, limits.article.strip())
-        if (asks_for_news(question) or asks_for_summary(question)) and not (limits and limits.article):
-            return self._news(question, namespace, as_of, limits)
-        if limits:
+        if limits and limits.article:
+            if asks_for_summary(question):
+                return self._summary(question, namespace, limits.article.strip())
             return self._ask_within(question, namespace, k, as_of, limits, t0)
-        window = time_window(question, as_of)
+        if limits:
+            if asks_for_news(question) or asks_for_summary(question):
+                return self._news(question, namespace, as_of, limits)
+            return self._ask_within(question, namespace, k, as_of, limits, t0)
         outlet = outlet_named(question, self.retriever.lexical.outlets(namespace))
+        named = name_words(outlet) if outlet else frozenset()  # "what's new from the Gazette?"
+        if asks_for_news(question, named) or asks_for_summary(question, named):
+            return self._news(question, namespace, as_of, Limits(outlet=outlet) if outlet else None)
+        window = time_window(question, as_of)
         retrieved = self.retriever.search(question, namespace, k=k, as_of=as_of, window=window, source=outlet)
         notice = None
         if (window or outlet) and not retrieved:

@@ -191,3 +191,18 @@ def test_summarize_one_article_gives_its_lede_and_the_sentences_after_it(asker, 
 
 def test_summarize_without_an_article_lists_the_newest_stories(asker):
     assert asker.ask("give me a summary", "ns", as_of=ASKED).text.startswith("The newest articles here:")
+
+
+@pytest.mark.parametrize(
+    "question", ["what's new from Harbour Gazette?", "What did the Harbour Gazette report?"]
+)
+def test_a_request_for_one_outlets_news_lists_its_newest_stories(asker, question):
+    answer = asker.ask(question, "ns", as_of=ASKED)
+    assert [c.article_id for c in answer.citations] == ["library"]
+    assert answer.text.startswith("The newest articles from Harbour Gazette:")
+
+
+def test_a_question_to_an_outlet_about_something_is_searched(asker):
+    answer = asker.ask("What did Harbour Gazette report about the books?", "ns", as_of=ASKED)
+    assert not answer.text.startswith("The newest articles")
+    assert {c.article_id for c in answer.citations} == {"library"}
