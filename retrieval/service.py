@@ -103,6 +103,8 @@ class AskService:
         if len(question) > MAX_QUESTION_CHARS:
             raise InvalidQuestion(f"the question is too long (over {MAX_QUESTION_CHARS} characters)")
         t0 = time.perf_counter()
+        if limits and limits.since and limits.until and limits.since > limits.until:
+            raise InvalidQuestion("the period ends before it starts (since is after until)")
         if limits and limits.article:
             if asks_for_summary(question):
                 return self._summary(question, namespace, limits.article.strip())
@@ -134,8 +136,6 @@ class AskService:
     def _ask_within(
         self, question: str, namespace: str, k: int, as_of: datetime | None, limits: Limits, t0: float
     ) -> Answer:
-        if limits.since and limits.until and limits.since > limits.until:
-            raise InvalidQuestion("the period ends before it starts (since is after until)")
         outlet = None
         if limits.outlet:
             outlet = self.outlet_called(limits.outlet, namespace)

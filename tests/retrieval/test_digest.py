@@ -13,7 +13,7 @@ from retrieval.errors import ArticleNotFound
 from retrieval.extractive import NOTHING_INGESTED
 from retrieval.models import Article
 from retrieval.search import Retriever
-from retrieval.service import AskService, Limits
+from retrieval.service import AskService, InvalidQuestion, Limits
 from retrieval.store import ChromaStore, embedded_client
 
 ASKED = datetime(2024, 5, 17, 12, tzinfo=UTC)
@@ -206,3 +206,9 @@ def test_a_question_to_an_outlet_about_something_is_searched(asker):
     answer = asker.ask("What did Harbour Gazette report about the books?", "ns", as_of=ASKED)
     assert not answer.text.startswith("The newest articles")
     assert {c.article_id for c in answer.citations} == {"library"}
+
+
+def test_a_digest_refuses_a_period_that_ends_before_it_starts(asker):
+    backwards = Limits(since=datetime(2024, 5, 9, tzinfo=UTC), until=datetime(2024, 5, 2, tzinfo=UTC))
+    with pytest.raises(InvalidQuestion, match="the period ends before it starts"):
+        asker.ask("what's new?", "ns", as_of=ASKED, limits=backwards)
