@@ -95,7 +95,10 @@ class AskService:
 
         A question naming a period ("in March 2024", "last month") or an outlet ("according to
         the Courier") is answered from the articles published in it or by it; when there are
-        none, from all, with a notice saying so.
+        none, from all, with a notice saying so. A request for the news itself ("what's new?",
+        "what did the Courier report?") lists the newest articles by their ledes, and
+        "summarize" asked of one article gives its lede and the sentences after it (see
+        :mod:`retrieval.digest`).
         """
         question = " ".join(question.split())
         if not question:
