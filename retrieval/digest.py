@@ -119,11 +119,16 @@ def lead_span(chunk: RetrievedChunk, looked_at: int = 5) -> tuple[int, int] | No
 
 
 def digest(
-    question: str, firsts: Sequence[RetrievedChunk], window: Window | None, described: str = ""
+    question: str,
+    firsts: Sequence[RetrievedChunk],
+    window: Window | None,
+    described: str = "",
+    added: bool = False,
 ) -> Answer:
     """The newest articles' opening sentences, cited, from their first chunks (newest first).
 
-    ``described`` names further limits the asker set ("from Harbour Gazette").
+    ``described`` names further limits the asker set ("from Harbour Gazette"); ``added`` says
+    the articles are the ones ingested last (a library without dates).
     """
     where = " ".join(p for p in (described, f"published {window.phrase}" if window else "") if p)
     citations: list[Citation] = []
@@ -139,6 +144,7 @@ def digest(
             break
     if not citations:
         return Answer(question, f"No articles {where or 'with a date'} are stored here.", "empty")
-    heading = f"The newest articles {where}:" if where else "The newest articles here:"
+    newest = "The articles added most recently" if added else "The newest articles"
+    heading = f"{newest} {where}:" if where else f"{newest} here:"
     lines = "".join(f"\n• {' '.join(c.quote.split())} [{c.n}]" for c in citations)
     return Answer(question, heading + lines, "extractive", tuple(citations), tuple(firsts))

@@ -171,18 +171,31 @@ class LexicalIndex:
         max_ts: int | None = None,
         min_ts: int | None = None,
         source: str | None = None,
+        added: bool = False,
     ) -> list[RetrievedChunk]:
         """The first chunk of each of the ``k`` most recently published articles (in
-        ``[min_ts, max_ts]``, from ``source``), newest first; undated articles are never among them."""
+        ``[min_ts, max_ts]``, from ``source``), newest first; undated articles are never among them.
+
+        ``added``: the most recently ingested instead, dated or not (dates are not looked at).
+        """
         snap = self.snapshot(namespace)
-        allowed = _allowed(snap, min_ts, max_ts, source)
-        wanted = snap.openings & (snap.published_ts > 0)
-        if allowed is not None:
-            wanted &= allowed
-        firsts = np.flatnonzero(wanted)
-        firsts = firsts[np.argsort(-snap.published_ts[firsts], kind="stable")][:k]
+        if added:
+            allowed = _allowed(snap, None, None, source)
+            wanted = snap.openings if allowed is None else snap.openings & allowed
+            firsts: list[int] = sorted(
+                np.flatnonzero(wanted).tolist(),
+                key=lambda i: str(snap.entries[snap.ids[i]].meta.get("ingested_at", "")),
+                reverse=True,
+            )
+        else:
+            allowed = _allowed(snap, min_ts, max_ts, source)
+            wanted = snap.openings & (snap.published_ts > 0)
+            if allowed is not None:
+                wanted &= allowed
+            dated = np.flatnonzero(wanted)
+            firsts = dated[np.argsort(-snap.published_ts[dated], kind="stable")].tolist()
         out = []
-        for i in firsts.tolist():
+        for i in firsts[:k]:
             entry = snap.entries[snap.ids[i]]
             out.append(to_retrieved(snap.ids[i], entry.text, entry.meta, float(snap.published_ts[i])))
         return out

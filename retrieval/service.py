@@ -184,7 +184,10 @@ class AskService:
         firsts = self.retriever.lexical.newest(namespace, 4 * DIGEST_SIZE, max_ts, min_ts, outlet)
         if not firsts and not self.retriever.lexical.snapshot(namespace).ids:
             return self.answerer.answer(question, [], as_of=as_of)  # nothing ingested: say how to add
-        answer = digest(question, firsts, window, f"from {outlet}" if outlet else "")
+        added = not firsts and window is None  # no dated article: the ones ingested last
+        if added:
+            firsts = self.retriever.lexical.newest(namespace, 4 * DIGEST_SIZE, source=outlet, added=True)
+        answer = digest(question, firsts, window, f"from {outlet}" if outlet else "", added)
         log.info("news namespace=%s listed=%d", namespace, len(answer.citations))
         return answer
 

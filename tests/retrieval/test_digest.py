@@ -212,3 +212,20 @@ def test_a_digest_refuses_a_period_that_ends_before_it_starts(asker):
     backwards = Limits(since=datetime(2024, 5, 9, tzinfo=UTC), until=datetime(2024, 5, 2, tzinfo=UTC))
     with pytest.raises(InvalidQuestion, match="the period ends before it starts"):
         asker.ask("what's new?", "ns", as_of=ASKED, limits=backwards)
+
+
+def test_a_library_without_dates_lists_the_articles_added_last(tmp_path, embedder):
+    store = ChromaStore(embedded_client(tmp_path / "chroma"), embedder.name)
+    for aid, title, lede in (
+        ("first", "Club notes for March", "The rowing club elected a new captain at its spring meeting."),
+        ("second", "Club notes for April", "The rowing club repainted its boathouse over the long weekend."),
+    ):
+        art = _story(aid, title, lede, None)
+        chunks = chunk_article(art)
+        store.write_article("ns", art, chunks, embedder.embed([c.text for c in chunks]))
+    asker = AskService(Retriever(store, embedder))
+    answer = asker.ask("what's new?", "ns", as_of=ASKED)
+    assert answer.text.splitlines()[0] == "The articles added most recently here:"
+    assert [c.article_id for c in answer.citations] == ["second", "first"]
+    dated_only = asker.ask("any news today?", "ns", as_of=ASKED)  # a period needs dates
+    assert dated_only.text == "No articles published today are stored here."
