@@ -4,7 +4,8 @@ Searching for the words of "what happened this week?" finds whatever mentions a 
 wants the newest stories. A question made only of such words (and a period) is answered with the
 opening sentence of each of the newest articles, newest first, each quoted and cited like any
 other answer. A question that names anything else ("what's new with the ferry?") is searched as
-usual.
+usual. Likewise "summarize" asked of one article is answered with its lede and the sentences
+after it, not by a search for the word "summarize".
 """
 
 from __future__ import annotations
