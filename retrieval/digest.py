@@ -125,11 +125,13 @@ def digest(
     window: Window | None,
     described: str = "",
     added: bool = False,
+    latest: RetrievedChunk | None = None,
 ) -> Answer:
     """The newest articles' opening sentences, cited, from their first chunks (newest first).
 
     ``described`` names further limits the asker set ("from Harbour Gazette"); ``added`` says
-    the articles are the ones ingested last (a library without dates).
+    the articles are the ones ingested last (a library without dates); ``latest`` is the newest
+    article outside the period, named when the period holds none.
     """
     where = " ".join(p for p in (described, f"published {window.phrase}" if window else "") if p)
     citations: list[Citation] = []
@@ -144,7 +146,11 @@ def digest(
         if len(citations) == DIGEST_SIZE:
             break
     if not citations:
-        return Answer(question, f"No articles {where or 'with a date'} are stored here.", "empty")
+        text = f"No articles {where or 'with a date'} are stored here."
+        if latest is not None and latest.published_at is not None:
+            title = " ".join(latest.title.split())
+            text = f"{text[:-1]}; the newest is “{title}”, {latest.published_at:%Y-%m-%d}."
+        return Answer(question, text, "empty")
     newest = "The articles added most recently" if added else "The newest articles"
     heading = f"{newest} {where}:" if where else f"{newest} here:"
     lines = "".join(f"\n• {' '.join(c.quote.split())} [{c.n}]" for c in citations)

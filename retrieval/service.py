@@ -187,7 +187,11 @@ class AskService:
         added = not firsts and window is None  # no dated article: the ones ingested last
         if added:
             firsts = self.retriever.lexical.newest(namespace, 4 * DIGEST_SIZE, source=outlet, added=True)
-        answer = digest(question, firsts, window, f"from {outlet}" if outlet else "", added)
+        latest = None
+        if not firsts and window is not None:  # say when the last story came in
+            before = self.retriever.lexical.newest(namespace, 1, int(moment.timestamp()), source=outlet)
+            latest = before[0] if before else None
+        answer = digest(question, firsts, window, f"from {outlet}" if outlet else "", added, latest)
         log.info("news namespace=%s listed=%d", namespace, len(answer.citations))
         return answer
 

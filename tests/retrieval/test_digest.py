@@ -123,7 +123,11 @@ def test_a_named_period_lists_only_its_articles_and_says_when_there_are_none(ask
     assert [c.article_id for c in week.citations][1:] == ["library", "tram"]
     assert week.text.startswith("The newest articles published in the past 7 days:")
     today = asker.ask("any news today?", "ns", as_of=ASKED)
-    assert (today.mode, today.text) == ("empty", "No articles published today are stored here.")
+    assert (today.mode, today.text) == (
+        "empty",
+        "No articles published today are stored here;"
+        " the newest is “Night ferry saved by council vote”, 2024-05-16.",
+    )
 
 
 def test_explicit_limits_narrow_a_digest(asker):
