@@ -12,7 +12,7 @@ from retrieval.lexical import LexicalIndex
 from retrieval.models import RetrievedChunk
 from retrieval.store import ArticleSummary, ChromaStore
 from retrieval.terms import terms
-from retrieval.timeframe import Window
+from retrieval.timeframe import Window, published_bounds
 
 log = logging.getLogger(__name__)
 
@@ -97,11 +97,7 @@ class Retriever:
                 the per-article cap that keeps one story from crowding out others is lifted).
         """
         moment = as_of or datetime.now(UTC)
-        max_ts = int(moment.timestamp())
-        min_ts = None
-        if window is not None:
-            max_ts = min(max_ts, int(window.end.timestamp()) - 1)
-            min_ts = max(int(window.start.timestamp()), 1)  # undated articles (0) lie outside it
+        min_ts, max_ts = published_bounds(moment, window)
         pool = max(self.pool, k)
         vector = self._embedder.embed([question])[0]
         self.lexical.snapshot(namespace)  # one check of the store for both rankings

@@ -15,7 +15,7 @@ from retrieval.extractive import ExtractiveAnswerer
 from retrieval.models import Answer, Citation, RetrievedChunk
 from retrieval.outlets import name_words, outlet_named, outlet_names
 from retrieval.search import Retriever
-from retrieval.timeframe import Window, time_window
+from retrieval.timeframe import Window, published_bounds, time_window
 
 log = logging.getLogger(__name__)
 
@@ -175,11 +175,7 @@ class AskService:
         outlet = self.outlet_called(limits.outlet, namespace) if limits and limits.outlet else None
         window = limits.window() if limits and (limits.since or limits.until) else None
         window = window or news_window(question, moment)
-        max_ts = int(moment.timestamp())
-        min_ts = None
-        if window is not None:
-            max_ts = min(max_ts, int(window.end.timestamp()) - 1)
-            min_ts = max(int(window.start.timestamp()), 1)
+        min_ts, max_ts = published_bounds(moment, window)
         # a few more than listed: copies of one story from several outlets are listed once
         firsts = self.retriever.lexical.newest(namespace, 4 * DIGEST_SIZE, max_ts, min_ts, outlet)
         if not firsts and not self.retriever.lexical.snapshot(namespace).ids:

@@ -44,6 +44,15 @@ class Window:
     phrase: str
 
 
+def published_bounds(moment: datetime, window: Window | None) -> tuple[int | None, int]:
+    """``(min_ts, max_ts)``: the ``published_ts`` range of articles usable at ``moment`` (none
+    after it) and, with a ``window``, published in it; undated articles (0) lie outside any window."""
+    max_ts = int(moment.timestamp())
+    if window is None:
+        return None, max_ts
+    return max(int(window.start.timestamp()), 1), min(max_ts, int(window.end.timestamp()) - 1)
+
+
 def time_window(question: str, as_of: datetime | None = None) -> Window | None:
     """The publication period ``question`` asks about, as of ``as_of`` (now when ``None``).
 
