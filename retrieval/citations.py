@@ -5,6 +5,12 @@ from __future__ import annotations
 from retrieval.models import Citation, RetrievedChunk
 
 
+def marked(citation: Citation) -> str:
+    """The quote on one line, then its marker: ``The council voted. [1]`` (an extractive answer's
+    sentence)."""
+    return f"{' '.join(citation.quote.split())} [{citation.n}]"
+
+
 def cite(n: int, chunk: RetrievedChunk, lo: int, hi: int) -> Citation:
     """Cite ``chunk.text[lo:hi]``; the citation's offsets are in the article body."""
     if not 0 <= lo < hi <= len(chunk.text):

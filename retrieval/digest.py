@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from retrieval.citations import cite
+from retrieval.citations import cite, marked
 from retrieval.models import Answer, Citation, RetrievedChunk
 from retrieval.sentences import sentence_spans
 from retrieval.terms import STOP, terms
@@ -88,7 +88,7 @@ def summary(question: str, opening: RetrievedChunk) -> Answer:
     citations = tuple(cite(n, opening, lo, hi) for n, (lo, hi) in enumerate(spans, start=1))
     if not citations:
         return Answer(question, f"“{opening.title}” has no sentence to summarize it by.", "empty")
-    text = " ".join(f"{' '.join(c.quote.split())} [{c.n}]" for c in citations)
+    text = " ".join(marked(c) for c in citations)
     return Answer(question, text, "extractive", citations, (opening,))
 
 
@@ -153,5 +153,5 @@ def digest(
         return Answer(question, text, "empty")
     newest = "The articles added most recently" if added else "The newest articles"
     heading = f"{newest} {where}:" if where else f"{newest} here:"
-    lines = "".join(f"\n• {' '.join(c.quote.split())} [{c.n}]" for c in citations)
+    lines = "".join(f"\n• {marked(c)}" for c in citations)
     return Answer(question, heading + lines, "extractive", tuple(citations), tuple(firsts))

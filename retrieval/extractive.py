@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from retrieval.answer_types import AnswerType, answer_type, candidates_of
-from retrieval.citations import cite
-from retrieval.models import Answer, Citation, RetrievedChunk
+from retrieval.citations import cite, marked
+from retrieval.models import Answer, RetrievedChunk
 from retrieval.sentences import sentence_spans
 from retrieval.terms import IRREGULAR, STOP, WORD, stem, terms
 from retrieval.tokens import count_tokens
@@ -126,13 +126,9 @@ class ExtractiveAnswerer:
                 and all(_overlap(cand, c) < 0.5 for c in chosen)
             ):
                 chosen.append(cand)
-        citations: list[Citation] = []
-        parts: list[str] = []
-        for n, cand in enumerate(chosen, start=1):
-            citation = cite(n, cand.chunk, cand.lo, cand.hi)
-            citations.append(citation)
-            parts.append(f"{' '.join(citation.quote.split())} [{n}]")
-        return Answer(question, " ".join(parts), "extractive", tuple(citations), tuple(retrieved))
+        citations = [cite(n, cand.chunk, cand.lo, cand.hi) for n, cand in enumerate(chosen, start=1)]
+        text = " ".join(marked(c) for c in citations)
+        return Answer(question, text, "extractive", tuple(citations), tuple(retrieved))
 
     def rank_sentences(self, question: str, chunks: Sequence[RetrievedChunk]) -> list[_Candidate]:
         """Every sentence of ``chunks`` scored as an answer to ``question``, best first."""
