@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from retrieval.citations import cite, marked
 from retrieval.models import Answer, Citation, RetrievedChunk
-from retrieval.sentences import sentence_spans
+from retrieval.sentences import asserts, sentence_spans
 from retrieval.terms import STOP, terms
 from retrieval.timeframe import Window, time_window
 
@@ -104,12 +104,11 @@ def lead_span(chunk: RetrievedChunk, looked_at: int = 5) -> tuple[int, int] | No
     """The article's lede in its first chunk: of its first sentences that say something (six
     words or more, not the headline repeated, not a question), the one that shares the most words
     with the headline, so an editor's note or a byline above the story is passed over."""
-    title = " ".join(chunk.title.split())
-    headline = set(terms(title))
+    headline = set(terms(chunk.title))
     candidates = []
     for lo, hi in sentence_spans(chunk.text):
-        text = " ".join(chunk.text[lo:hi].split())
-        if len(text.split()) >= 6 and text != title and not text.rstrip("\"'”’)]").endswith("?"):
+        text = chunk.text[lo:hi]
+        if asserts(text, chunk.title, min_words=6):
             candidates.append((len(headline & set(terms(text))), -lo, lo, hi))
             if len(candidates) == looked_at:
                 break

@@ -17,7 +17,7 @@ from datetime import datetime
 from retrieval.answer_types import AnswerType, answer_type, candidates_of
 from retrieval.citations import cite, marked
 from retrieval.models import Answer, RetrievedChunk
-from retrieval.sentences import sentence_spans
+from retrieval.sentences import asserts, sentence_spans
 from retrieval.terms import IRREGULAR, STOP, WORD, stem, terms
 from retrieval.tokens import count_tokens
 
@@ -149,13 +149,7 @@ class ExtractiveAnswerer:
         for (rank, chunk, lo, hi), found in zip(spans, matches, strict=True):
             text = chunk.text[lo:hi]
             words = len(text.split())
-            # Too short to say anything, the headline repeated inside the body, or a question
-            # (an article's own question asserts nothing, and quoting it back answers nothing).
-            if (
-                words < 5
-                or " ".join(text.split()) == " ".join(chunk.title.split())
-                or text.rstrip("\"'”’)]").endswith("?")
-            ):
+            if not asserts(text, chunk.title, min_words=5):
                 continue
             got = 0.0
             own = any(t in found for t in q.terms)

@@ -18,6 +18,18 @@ _ABBREVIATIONS = frozenset(
 _BOUNDARY = re.compile(r"""(?:[.!?…]+["'”’)\]]*)(?=\s+["'“‘(\[]?[A-Z0-9])|\n+""")
 
 
+def asserts(sentence: str, title: str, min_words: int) -> bool:
+    """Whether a sentence can be quoted as saying something: ``min_words`` words or more, not its
+    article's headline repeated, and not a question (an article's own question asserts nothing,
+    and quoting it back answers nothing)."""
+    text = " ".join(sentence.split())
+    return (
+        len(text.split()) >= min_words
+        and text != " ".join(title.split())
+        and not text.rstrip("\"'”’)]").endswith("?")
+    )
+
+
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
     """Yield ``(start, end)`` offsets of the sentences of ``text[start:end]``, whitespace trimmed."""
     stop = len(text) if end is None else end
