@@ -13,11 +13,11 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
-from bot.render_text import counted, first_citations
+from bot.render_text import counted, first_citations, outlet_and_day
 from ingest.pipeline import IngestReport
 from retrieval.extractive import NOTHING_INGESTED
 from retrieval.fragments import web_link
-from retrieval.models import Answer, Article, Citation
+from retrieval.models import Answer, Citation
 from retrieval.store import ArticleSummary
 
 MESSAGE_LIMIT = 2000
@@ -99,12 +99,6 @@ def shorten(text: str, limit: int) -> str:
     if not kept.strip():
         kept = _hard_split(text, budget)[0]
     return kept.rstrip() + ELLIPSIS
-
-
-def outlet_and_day(item: Citation | ArticleSummary | Article) -> str:
-    """``Outlet, 2024-05-17`` (either part, or nothing, when unknown)."""
-    day = item.published_at.date().isoformat() if item.published_at else None
-    return ", ".join(b for b in (item.source, day) if b)
 
 
 def source_line(citation: Citation) -> str:

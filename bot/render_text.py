@@ -9,7 +9,7 @@ from bot.library import published_day
 from ingest.pipeline import IngestReport
 from retrieval.extractive import NOTHING_INGESTED
 from retrieval.fragments import web_link
-from retrieval.models import Answer, Citation
+from retrieval.models import Answer, Article, Citation
 from retrieval.store import ArticleSummary
 
 
@@ -30,12 +30,16 @@ def library_summary(row: dict[str, Any], passage: str = "passage") -> str:
     return f"{text} ({counted(row['chunks'], passage)})"
 
 
+def outlet_and_day(item: Citation | ArticleSummary | Article) -> str:
+    """``Outlet, 2024-05-17`` (either part, or nothing, when unknown)."""
+    day = item.published_at.date().isoformat() if item.published_at else None
+    return ", ".join(b for b in (item.source, day) if b)
+
+
 def source_line(citation: Citation) -> str:
     """``Title — outlet, 2024-05-17`` for a citation."""
-    bits = [
-        b for b in (citation.source, citation.published_at and citation.published_at.date().isoformat()) if b
-    ]
-    return f"{citation.title} — {', '.join(str(b) for b in bits)}" if bits else citation.title
+    about = outlet_and_day(citation)
+    return f"{citation.title} — {about}" if about else citation.title
 
 
 def first_citations(citations: Sequence[Citation]) -> list[int | None]:

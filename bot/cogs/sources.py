@@ -22,10 +22,9 @@ from bot.render_discord import (
     NO_PINGS,
     articles_description,
     embed,
-    outlet_and_day,
     shorten,
 )
-from bot.render_text import counted
+from bot.render_text import counted, outlet_and_day
 from retrieval.fragments import web_link
 from retrieval.store import ArticleSummary
 
