@@ -15,6 +15,7 @@ from retrieval.extractive import ExtractiveAnswerer
 from retrieval.models import Answer, Citation, RetrievedChunk
 from retrieval.outlets import name_words, outlet_named, outlet_names
 from retrieval.search import Retriever
+from retrieval.store import ArticleSummary
 from retrieval.timeframe import Window, published_bounds, time_window
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ class AskService:
             raise InvalidQuestion("the period ends before it starts (since is after until)")
         if limits and limits.article:
             if asks_for_summary(question):
-                return self._summary(question, namespace, limits.article.strip())
+                return self._summary(question, namespace, limits.article)
             return self._ask_within(question, namespace, k, as_of, limits, t0)
         if limits:
             if asks_for_news(question) or asks_for_summary(question):
@@ -142,11 +143,7 @@ class AskService:
         outlet = None
         if limits.outlet:
             outlet = self.outlet_called(limits.outlet, namespace)
-        article = None
-        if limits.article:
-            article = self.retriever.find_article(namespace, limits.article.strip())
-            if article is None:
-                raise ArticleNotFound(f"no article {limits.article.strip()!r} here")
+        article = self.article_called(limits.article, namespace) if limits.article else None
         window = limits.window()
         retrieved = self.retriever.search(
             question,
@@ -193,11 +190,19 @@ class AskService:
 
     def _summary(self, question: str, namespace: str, key: str) -> Answer:
         """ "Summarize" about one article: its lede and the sentences after it."""
-        article = self.retriever.find_article(namespace, key)
-        opening = self.retriever.lexical.opening(namespace, article.id) if article else None
-        if opening is None:
+        article = self.article_called(key, namespace)
+        opening = self.retriever.lexical.opening(namespace, article.id)
+        if opening is None:  # removed since it was looked up
             raise ArticleNotFound(f"no article {key!r} here")
         return summary(question, opening)
+
+    def article_called(self, key: str, namespace: str) -> ArticleSummary:
+        """The namespace's article with this id or URL, else an error naming the key."""
+        key = key.strip()
+        article = self.retriever.find_article(namespace, key)
+        if article is None:
+            raise ArticleNotFound(f"no article {key!r} here")
+        return article
 
     def outlet_called(self, name: str, namespace: str) -> str:
         """The namespace's outlet called ``name`` (any case; "cnn" for cnn.com), else an error."""
