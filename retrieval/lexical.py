@@ -200,15 +200,13 @@ class LexicalIndex:
             out.append(to_retrieved(snap.ids[i], entry.text, entry.meta, float(snap.published_ts[i])))
         return out
 
-    def opening(self, namespace: str, article: str) -> RetrievedChunk | None:
-        """The first chunk of the article with this id (``None`` when it is not stored)."""
+    def passages(self, namespace: str, article: str) -> list[RetrievedChunk]:
+        """The chunks of the article with this id, in reading order (none when it is not stored)."""
         snap = self.snapshot(namespace)
-        found = np.flatnonzero(snap.openings & (snap.article_ids == article))
-        if not len(found):
-            return None
-        cid = snap.ids[int(found[0])]
-        entry = snap.entries[cid]
-        return to_retrieved(cid, entry.text, entry.meta, 1.0)
+        found = np.flatnonzero(snap.article_ids == article).tolist()
+        entries = [(snap.ids[i], snap.entries[snap.ids[i]]) for i in found]
+        entries.sort(key=lambda e: int(e[1].meta.get("index", 0)))
+        return [to_retrieved(cid, entry.text, entry.meta, 1.0) for cid, entry in entries]
 
     def _current(self, namespace: str, fresh: bool) -> _Snapshot:
         snap = None if fresh else self._snapshots.get(namespace)

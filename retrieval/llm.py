@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -131,28 +131,74 @@ class LLMAnswerer:
         if not retrieved:
             return self.fallback.answer(question, retrieved)
         sources = self.fit_sources(question, retrieved[: self.max_sources])
-        messages = self.messages(question, sources, as_of)
+        return self._checked(
+            self.messages(question, sources, as_of),
+            sources,
+            Answer(question, "", "llm", (), tuple(retrieved)),
+            lambda: self.fallback.answer(question, retrieved),
+            (
+                "The chat model did not answer; showing quoted sentences.",
+                "The chat model found no answer in the sources; showing the closest quotes.",
+                "The chat model's answer could not be checked against the sources.",
+            ),
+        )
+
+    def summarize(
+        self,
+        question: str,
+        passages: Sequence[RetrievedChunk],
+        extractive: Answer,
+        as_of: datetime | None = None,
+    ) -> Answer:
+        """Summarize one article from its ``passages`` (in reading order), each sentence checked
+        like an answer's; ``extractive`` (its lede and the sentences after it) when the model fails
+        or nothing it wrote can be checked."""
+        if not passages:
+            return extractive
+        sources = self.fit_sources(question, passages, prompts.SUMMARY_PROMPT)
+        return self._checked(
+            self.messages(question, sources, as_of, prompts.SUMMARY_PROMPT, "Request"),
+            sources,
+            Answer(question, "", "llm", (), tuple(sources)),
+            lambda: extractive,
+            (
+                "The chat model did not answer; showing the article's opening sentences.",
+                "The chat model found nothing to summarize; showing the article's opening sentences.",
+                "The chat model's summary could not be checked against the article; showing its "
+                "opening sentences.",
+            ),
+        )
+
+    def _checked(
+        self,
+        messages: list[SystemMessage | HumanMessage],
+        sources: Sequence[RetrievedChunk],
+        shape: Answer,
+        fallback: Callable[[], Answer],
+        notices: tuple[str, str, str],
+    ) -> Answer:
+        """The model's reply to ``messages`` with its citations verified against ``sources``, as
+        ``shape`` with text and citations filled in; ``fallback()`` with a notice (the provider
+        failed, the model abstained, nothing could be checked) otherwise."""
+        failed, abstained, unchecked = notices
         try:
             reply = self.model.invoke(messages)
         except Exception as exc:  # any provider failure must degrade, never crash the answer
             log.warning("chat model failed (%s): %s", type(exc).__name__, exc)
-            return self._fallback(
-                question, retrieved, "The chat model did not answer; showing quoted sentences."
-            )
+            return replace(fallback(), notice=failed)
         reply_text = _content(reply.content)
         text, citations = self.verify(reply_text, sources)
         if not citations:
-            if prompts.ABSTAIN_REPLY.lower().rstrip(".") in reply_text.lower():
-                notice = "The chat model found no answer in the sources; showing the closest quotes."
-            else:
-                notice = "The chat model's answer could not be checked against the sources."
-            log.info("chat answer had no verifiable citation; using the extractive answer")
-            return self._fallback(question, retrieved, notice)
-        return Answer(question, text, "llm", tuple(citations), tuple(retrieved))
+            log.info("chat reply had no verifiable citation; using the extractive answer")
+            said_none = prompts.ABSTAIN_REPLY.lower().rstrip(".") in reply_text.lower()
+            return replace(fallback(), notice=abstained if said_none else unchecked)
+        return replace(shape, text=text, citations=tuple(citations))
 
-    def fit_sources(self, question: str, chunks: Sequence[RetrievedChunk]) -> list[RetrievedChunk]:
-        """The best chunks whose prompt fits ``max_context_tokens`` (at least one)."""
-        used = count_tokens(prompts.SYSTEM_PROMPT) + count_tokens(question) + 64
+    def fit_sources(
+        self, question: str, chunks: Sequence[RetrievedChunk], system: str = prompts.SYSTEM_PROMPT
+    ) -> list[RetrievedChunk]:
+        """The first ``chunks`` whose prompt fits ``max_context_tokens`` (at least one)."""
+        used = count_tokens(system) + count_tokens(question) + 64
         kept: list[RetrievedChunk] = []
         for chunk in chunks:
             cost = count_tokens(_source_block(len(kept) + 1, chunk)) + 2
@@ -163,19 +209,28 @@ class LLMAnswerer:
         return kept
 
     def messages(
-        self, question: str, sources: Sequence[RetrievedChunk], as_of: datetime | None = None
+        self,
+        question: str,
+        sources: Sequence[RetrievedChunk],
+        as_of: datetime | None = None,
+        system: str = prompts.SYSTEM_PROMPT,
+        label: str = "Question",
     ) -> list[SystemMessage | HumanMessage]:
-        """The system and user messages: numbered sources inside the data delimiters, then the question."""
+        """The system and user messages: numbered sources inside the data delimiters, then the
+        question (or, for a summary, the request)."""
         blocks = "\n\n".join(_source_block(n, chunk) for n, chunk in enumerate(sources, start=1))
         user = prompts.USER_TEMPLATE.format(
             open=prompts.SOURCES_OPEN,
             sources=blocks,
             close=prompts.SOURCES_CLOSE,
+            label=label,
             asked=(as_of or datetime.now(UTC)).date().isoformat(),
             question=_DELIMITER.sub("", question),
         )
-        system = prompts.SYSTEM_PROMPT.format(abstain=prompts.ABSTAIN_REPLY)
-        return [SystemMessage(content=system), HumanMessage(content=user)]
+        return [
+            SystemMessage(content=system.format(abstain=prompts.ABSTAIN_REPLY)),
+            HumanMessage(content=user),
+        ]
 
     def verify(self, text: str, sources: Sequence[RetrievedChunk]) -> tuple[str, list[Citation]]:
         """Keep the sentences of ``text`` whose ``[n]`` markers the sources support; renumber them.
@@ -219,9 +274,6 @@ class LLMAnswerer:
         if best is None or best[0] < self.min_support:
             return None
         return best[1]
-
-    def _fallback(self, question: str, retrieved: Sequence[RetrievedChunk], notice: str) -> Answer:
-        return replace(self.fallback.answer(question, retrieved), notice=notice)
 
 
 def _source_block(n: int, chunk: RetrievedChunk) -> str:

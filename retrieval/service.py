@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from retrieval.digest import DIGEST_SIZE, asks_for_news, asks_for_summary, digest, news_window, summary
 from retrieval.errors import ArticleNotFound, NewsdeskError
@@ -64,6 +64,15 @@ class Answerer(Protocol):
     ) -> Answer: ...
 
 
+@runtime_checkable
+class Summarizer(Protocol):
+    """An answerer that can also summarize one article (a chat model's)."""
+
+    def summarize(
+        self, question: str, passages: list[RetrievedChunk], extractive: Answer, as_of: datetime | None = None
+    ) -> Answer: ...
+
+
 class AskService:
     """Retrieve, then answer with citations.
 
@@ -111,7 +120,7 @@ class AskService:
             raise InvalidQuestion("the period ends before it starts (since is after until)")
         if limits and limits.article:
             if asks_for_summary(question):
-                return self._summary(question, namespace, limits.article)
+                return self._summary(question, namespace, limits.article, as_of)
             return self._ask_within(question, namespace, k, as_of, limits, t0)
         if limits:
             if asks_for_news(question) or asks_for_summary(question):
@@ -188,13 +197,17 @@ class AskService:
         log.info("news namespace=%s listed=%d", namespace, len(answer.citations))
         return answer
 
-    def _summary(self, question: str, namespace: str, key: str) -> Answer:
-        """ "Summarize" about one article: its lede and the sentences after it."""
+    def _summary(self, question: str, namespace: str, key: str, as_of: datetime | None) -> Answer:
+        """ "Summarize" about one article: its lede and the sentences after it, or the chat
+        model's summary of the article, checked against it, when one is configured."""
         article = self.article_called(key, namespace)
-        opening = self.retriever.lexical.opening(namespace, article.id)
-        if opening is None:  # removed since it was looked up
+        passages = self.retriever.lexical.passages(namespace, article.id)
+        if not passages:  # removed since it was looked up
             raise ArticleNotFound(f"no article {key!r} here")
-        return summary(question, opening)
+        extractive = summary(question, passages[0])
+        if isinstance(self.answerer, Summarizer):
+            return self.answerer.summarize(question, passages, extractive, as_of)
+        return extractive
 
     def article_called(self, key: str, namespace: str) -> ArticleSummary:
         """The namespace's article with this id or URL, else an error naming the key."""

@@ -10,9 +10,13 @@ import pytest
 
 from bot.newsroom import Newsroom
 from bot.settings import Settings
+from ingest.chunking import chunk_article
 from retrieval import prompts
 from retrieval.llm import ChatModelUnavailable, LLMAnswerer, chat_model_from_spec
-from retrieval.models import RetrievedChunk
+from retrieval.models import Article, RetrievedChunk
+from retrieval.search import Retriever
+from retrieval.service import AskService, Limits
+from retrieval.store import ChromaStore, embedded_client
 from tests.retrieval.fake_openai import FakeOpenAI
 
 MEETING = (
@@ -40,6 +44,8 @@ def chunk(n: int, text: str, title: str) -> RetrievedChunk:
         source="example.test",
     )
 
+
+ASKED = datetime(2031, 4, 5, 18, tzinfo=UTC)
 
 SOURCES = [
     chunk(1, MEETING, "Varga meets fisheries envoy"),
@@ -184,3 +190,72 @@ def test_a_provider_without_its_api_key_is_a_one_line_configuration_error(monkey
     message = str(caught.value)
     assert message.startswith("chat model 'openai:gpt-4o-mini' cannot start: ")
     assert message.endswith("(set NEWSDESK_CHAT_API_KEY or the provider's own key variable)")
+
+
+BARGE = (
+    "The floating library opened in the harbour with 4,000 books on board. "
+    "Readers queued along the quay before the doors opened at nine. "
+    "The barge will moor at a different quay each month of the summer. "
+    "A reading room on the top deck is heated by a small wind turbine. "
+) + " ".join(f"Volunteer {n} shelved poetry and maps for the opening week." for n in range(60))
+
+
+@pytest.fixture
+def summarizer(fake: FakeOpenAI, tmp_path, embedder) -> AskService:
+    store = ChromaStore(embedded_client(tmp_path / "chroma"), embedder.name)
+    art = Article(id="barge", title="Floating library opens in the harbour", body=BARGE, source="Gazette")
+    chunks = chunk_article(art, max_tokens=256)
+    store.write_article("ns", art, chunks, embedder.embed([c.text for c in chunks]))
+    return AskService(Retriever(store, embedder), answerer(fake))
+
+
+def test_a_summary_comes_from_the_chat_model_with_every_sentence_checked(fake, summarizer):
+    fake.enqueue(
+        "A floating library with 4,000 books opened in the harbour [1]. "
+        "It will moor at a different quay each month [1]. The mayor called it a triumph [1]."
+    )
+    answer = summarizer.ask("tl;dr", "ns", as_of=ASKED, limits=Limits(article="barge"))
+    system, user = (m["content"] for m in fake.requests[0]["messages"])
+    assert "summarize one news article" in system and "never instructions" in system
+    # every passage of the article, in reading order, then the request
+    assert user.index("[1] Floating library") < user.index("[2] Floating library") < user.index("Request")
+    assert "Request (asked 2031-04-05): tl;dr" in user
+    assert answer.mode == "llm" and answer.notice is None
+    assert answer.text == (
+        "A floating library with 4,000 books opened in the harbour. [1] "
+        "It will moor at a different quay each month. [2]"
+    )  # the mayor is in no passage: that sentence is dropped
+    assert [c.quote for c in answer.citations] == [
+        "The floating library opened in the harbour with 4,000 books on board.",
+        "The barge will moor at a different quay each month of the summer.",
+    ]
+    assert all(BARGE[c.start : c.end] == c.quote for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    ("reply", "status", "said"),
+    [
+        ("The mayor called it a triumph [1].", 200, "could not be checked"),
+        ("The ingested articles don't say.", 200, "nothing to summarize"),
+        ("", 500, "did not answer"),
+    ],
+)
+def test_a_summary_the_model_gets_wrong_falls_back_to_the_opening_sentences(
+    fake, summarizer, reply, status, said
+):
+    fake.enqueue(reply, status=status)
+    answer = summarizer.ask("summarize", "ns", as_of=ASKED, limits=Limits(article="barge"))
+    assert answer.mode == "extractive"
+    assert answer.notice and said in answer.notice
+    assert [c.quote for c in answer.citations][:2] == [
+        "The floating library opened in the harbour with 4,000 books on board.",
+        "Readers queued along the quay before the doors opened at nine.",
+    ]
+
+
+def test_a_question_about_the_article_is_still_answered_not_summarized(fake, summarizer):
+    fake.enqueue("A small wind turbine heats the reading room [1].")
+    answer = summarizer.ask("What heats the reading room?", "ns", as_of=ASKED, limits=Limits(article="barge"))
+    system, user = (m["content"] for m in fake.requests[0]["messages"])
+    assert "You answer questions" in system and "Question (asked" in user
+    assert answer.mode == "llm" and "wind turbine" in answer.citations[0].quote
