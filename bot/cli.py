@@ -108,8 +108,9 @@ def cmd_ingest(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
         out.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
     else:
         out.write(report_text(report) + "\n")
-    ingested = report.articles_added + report.articles_updated + report.articles_skipped
-    return 1 if report.errors and not ingested else 0
+    # like cp or rsync: what could be read is stored, and a source that failed fails the command,
+    # so a script or a cron job notices it
+    return 1 if report.errors else 0
 
 
 def cmd_ask(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:

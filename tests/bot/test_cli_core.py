@@ -90,7 +90,7 @@ def test_bad_file_among_good_ones_is_reported_and_the_good_ones_go_in(run, seed_
     bad.write_text("{not json", encoding="utf-8")
     code, out, _ = run("ingest", str(bad), str(seed_dir), "--json")
     report = json.loads(out)
-    assert code == 0
+    assert code == 1  # a script is told that a source failed
     assert report["articles_added"] == 1
     assert report["errors"] == [
         {
@@ -98,6 +98,8 @@ def test_bad_file_among_good_ones_is_reported_and_the_good_ones_go_in(run, seed_
             "error": f"{bad}: invalid JSON at line 1: Expecting property name enclosed in double quotes",
         }
     ]
+    code, out, _ = run("ingest", str(seed_dir))  # the good one went in all the same
+    assert code == 0 and "already stored" in out
 
 
 def test_errors_are_one_line_on_stderr_with_nonzero_exit(run, tmp_path):
