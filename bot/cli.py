@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -26,7 +27,7 @@ from bot.cli_sources import (
     cmd_sources,
     namespace_named,
 )
-from bot.followups import follow_up_query, refers_back
+from bot.followups import Asked, next_turn
 from bot.library import parse_day
 from bot.newsroom import Newsroom
 from bot.render_text import answer_text, counted, library_summary, report_text
@@ -162,8 +163,8 @@ def cmd_chat(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
         'Ask about the ingested news; a question like "when did he meet them?" continues the one '
         "before it. Empty line or Ctrl-D to quit.\n"
     )
-    previous = ""  # the last retrieval query, which a follow-up continues
-    limits = limits_of(args)  # the same for every question
+    previous: Asked | None = None  # the last answer, which a follow-up continues
+    limits = limits_of(args) or Limits()  # the same for every question
     while True:
         try:
             question = " ".join(input("? ").split())
@@ -172,16 +173,19 @@ def cmd_chat(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
             return 0
         if not question or question in (":q", "quit", "exit"):
             return 0
-        query = question
-        if previous and refers_back(question):
-            query = follow_up_query(previous, question)
-            out.write(f"(following on from “{previous}”)\n")
         try:
-            out.write(answer_text(room.ask_sync(query, args.namespace, k=args.k, limits=limits)) + "\n\n")
+            turn = next_turn(question, previous)
+            if turn.continues:
+                out.write(f"({turn.taken_as(turn.continues)})\n")
+            asked = limits
+            if turn.article and not limits.article:  # "summarize [2]": that article alone
+                asked = replace(limits, article=turn.article)
+            answer = room.ask_sync(turn.query, args.namespace, k=args.k, limits=asked or None)
         except NewsdeskError as exc:
             out.write(f"error: {exc}\n\n")
             continue
-        previous = query
+        out.write(answer_text(answer) + "\n\n")
+        previous = Asked.of(turn, answer)
 
 
 def cmd_rechunk(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:

@@ -1,12 +1,20 @@
 """Follow-up questions: "when did he meet them?" after "who did Lavrov meet?".
 
 Discord marks a follow-up by replying to an answer (or asking in its thread); a terminal chat has
-no replies, so there a question counts as one when it leans on the one before it.
+no replies, so there a question counts as one when it leans on the one before it. A follow-up that
+names one of the answer's sources ("summarize [2]", "what does source 1 say about the cost?") is
+asked of that article alone.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+
+from retrieval.digest import asks_for_news
+from retrieval.errors import NewsdeskError
+from retrieval.models import Answer
+from retrieval.terms import STOP
 
 # A follow-up's retrieval query carries at most this much of the conversation before it.
 MAX_CONTEXT_CHARS = 300
@@ -16,6 +24,99 @@ MAX_CONTEXT_CHARS = 300
 _BACK_REFERENCES = frozenset("he him she they them it".split())
 _CONTINUATION = re.compile(r"(?:and|but|so|also|what about|how about|and what about)\b", re.I)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+# "[2]", "source 2", "source #2": one of the answer's numbered sources. Not "article 5", which
+# names a treaty's article as often as the answer's.
+_SOURCE = re.compile(
+    r"\[(\d{1,2})\]|\b(?:source|citation|quote)\s*(?:#|no\.?|number)?\s*(\d{1,2})\b", re.IGNORECASE
+)
+# Words that ask about a source without asking anything in particular ("tell me more about [2]").
+_ABOUT_IT = STOP | frozenset(
+    """tell more else summarize summarise summary detail details explain expand elaborate open read
+    show go talk cover covers covered gist tldr tl dr please""".split()
+)
+
+
+class NoSuchSource(NewsdeskError):
+    """A follow-up names a source number the answer before it does not have."""
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """What an answer answered: the query it searched for, and the article each of its citations
+    names, by number (``sources[0]`` is [1])."""
+
+    query: str
+    sources: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, turn: Turn, answer: Answer) -> Asked:
+        """What to remember of ``answer`` to ``turn``. Asked of one article, the article's title
+        goes in front of the query, so "when was it?" after "summarize [2]" searches that story."""
+        sources = tuple(c.article_id for c in answer.citations)
+        query = turn.query
+        titles = [c.title for c in answer.citations if c.article_id == turn.article]
+        if turn.article and titles:
+            query = " ".join(titles[0].split()) + (f" {query}" if _asks_anything(query) else "")
+        return cls(query, sources)
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """What to ask for a question in a conversation: ``query``, of ``article`` alone when the
+    question names one of the previous answer's sources (number ``source``), and the question
+    it continues."""
+
+    query: str
+    article: str | None = None
+    continues: str | None = None
+    source: int = 0
+
+    def taken_as(self, shown: str) -> str:
+        """How the question was taken, with ``shown`` for the question it continues: "Asked of
+        source [2] of the answer to “…”" or "Taken as a follow-up to “…”"."""
+        if self.article:
+            return f"Asked of source [{self.source}] of the answer to “{shown}”"
+        return f"Taken as a follow-up to “{shown}”"
+
+
+def source_named(question: str) -> tuple[int, str] | None:
+    """The source number a question names ("summarize [2]") and the question without it; ``None``
+    when it names none, or more than one."""
+    found = {int(a or b) for a, b in _SOURCE.findall(question)}
+    if len(found) != 1:
+        return None
+    rest = " ".join(_SOURCE.sub(" ", question).split())
+    rest = re.sub(r"\s+([?.!,])", r"\1", rest).strip(" ,")
+    return found.pop(), rest
+
+
+def _asks_anything(question: str) -> bool:
+    return any(w.lower() not in _ABOUT_IT for w in _WORD.findall(question))
+
+
+def next_turn(question: str, previous: Asked | None, replied: bool = False) -> Turn:
+    """How to ask ``question`` after the answer to ``previous`` (``None`` when there is none).
+
+    ``replied``: the asker replied to that answer (or asked in its thread), which makes any
+    question a follow-up; otherwise only one that leans on it (:func:`refers_back`) is.
+
+    Raises:
+        NoSuchSource: The question names a source number the previous answer does not have.
+    """
+    if previous is None:
+        return Turn(question)
+    named = source_named(question)
+    if named is not None:
+        n, rest = named
+        if not 1 <= n <= len(previous.sources):
+            count = len(previous.sources)
+            cited = "no source" if not count else f"[1] to [{count}]" if count > 1 else "only [1]"
+            raise NoSuchSource(f"the answer before has no source [{n}]; it cites {cited}")
+        query = rest if _asks_anything(rest) else "summarize"
+        return Turn(query, previous.sources[n - 1], previous.query, n)
+    if replied or refers_back(question):
+        return Turn(follow_up_query(previous.query, question), None, previous.query)
+    return Turn(question)
 
 
 def follow_up_query(previous: str, follow_up: str) -> str:
@@ -34,18 +135,23 @@ def follow_up_query(previous: str, follow_up: str) -> str:
 def refers_back(question: str) -> bool:
     """Whether ``question`` leans on the one before it.
 
-    It does when it starts like a continuation ("and when?", "what about the cost?"), is only a
-    word or two ("why?"), or uses a personal pronoun ("when did he meet them?", "what happened
-    there?") without naming anyone or anything itself ("What did Kim say about it?" is a question
-    of its own).
+    It does when it names one of the answer's sources ("summarize [2]"), starts like a
+    continuation ("and when?", "what about the cost?"), is only a word or two ("why?"), or uses a
+    personal pronoun ("when did he meet them?", "what happened there?") without naming anyone or
+    anything itself ("What did Kim say about it?" is a question of its own). A request for the
+    news ("what's new?") never does.
     """
     text = question.strip()
+    if source_named(text) is not None:  # "what does [2] say about it?"
+        return True
     words = _WORD.findall(text)
     if not words:
         return False
-    if _CONTINUATION.match(text) or len(words) <= 2:
+    if _CONTINUATION.match(text):
         return True
     named = any(w[0].isupper() and w != "I" for w in words[1:])
     lowered = [w.lower() for w in words]
-    pointing = any(w in _BACK_REFERENCES for w in lowered) or lowered[-1] == "there"
-    return pointing and not named
+    if any(w in _BACK_REFERENCES for w in lowered) or lowered[-1] == "there":
+        return not named
+    # "what's new?" is short, but asks afresh
+    return len(words) <= 2 and not asks_for_news(text)

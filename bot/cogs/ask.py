@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import sqlite3
@@ -21,7 +22,7 @@ from discord.ext import commands
 from bot.cogs.sources import SINCE_OPTION, UNTIL_OPTION, library_choices
 from bot.cooldown import CooldownActive
 from bot.discord_app import APOLOGY, namespace_for, one_line
-from bot.followups import follow_up_query, refers_back
+from bot.followups import Asked, Turn, next_turn
 from bot.library import parse_day
 from bot.permissions import GUILD_ONLY_MESSAGE, Refusal
 from bot.render_discord import CHOICES_LIMIT, MESSAGE_LIMIT, NO_PINGS, answer_messages, shorten
@@ -52,15 +53,18 @@ def strip_mentions(content: str, user_id: int, role_id: int | None = None) -> st
     return content.strip()
 
 
-# Answer message or thread id -> the question it continues.
+# Answer message or thread id -> the question it continues and the articles its answer cited.
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS answered (key INTEGER PRIMARY KEY, question TEXT NOT NULL, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS answered (
+    key INTEGER PRIMARY KEY, question TEXT NOT NULL, at REAL NOT NULL, sources TEXT NOT NULL DEFAULT '[]'
+);
 CREATE INDEX IF NOT EXISTS answered_at ON answered (at);
 """
 
 
 class Conversations:
-    """Which question each of the bot's answer messages, and each thread it answered in, continues.
+    """What each of the bot's answer messages, and each thread it answered in, continues: the
+    question and the articles the answer cited, by number (for "summarize [2]").
 
     Kept in SQLite under the data directory so a reply still resolves after a restart, and
     bounded to the newest ``capacity`` entries. Keys are message or thread ids: a thread started
@@ -72,13 +76,14 @@ class Conversations:
     def __init__(self, path: Path, capacity: int = 5000, recent: int = 500) -> None:
         self.path = path
         self.capacity = capacity
-        self._recent: OrderedDict[int, str] = OrderedDict()
+        self._recent: OrderedDict[int, Asked] = OrderedDict()
         self._recent_capacity = min(recent, capacity)
+        self._ready = False
 
-    def note(self, keys: Iterable[int], question: str) -> None:
+    def note(self, keys: Iterable[int], asked: Asked) -> None:
         """Remember in memory only (cheap: safe on the event loop)."""
         for key in keys:
-            self._recent[key] = question
+            self._recent[key] = asked
             self._recent.move_to_end(key)
         while len(self._recent) > self._recent_capacity:
             self._recent.popitem(last=False)
@@ -87,24 +92,32 @@ class Conversations:
     def _db(self) -> Iterator[sqlite3.Connection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with closing(sqlite3.connect(self.path, timeout=5)) as conn:
-            conn.executescript(_SCHEMA)
+            if not self._ready:
+                conn.executescript(_SCHEMA)
+                columns = {row[1] for row in conn.execute("PRAGMA table_info(answered)")}
+                if "sources" not in columns:  # a file from before sources were remembered
+                    conn.execute("ALTER TABLE answered ADD COLUMN sources TEXT NOT NULL DEFAULT '[]'")
+                self._ready = True
             with conn:
                 yield conn
 
-    def remember(self, keys: Iterable[int], question: str) -> None:
+    def remember(self, keys: Iterable[int], asked: Asked) -> None:
         """Remember on disk (blocking: run it off the event loop, after :meth:`note`)."""
         now = time.time()
-        rows = [(key, question, now) for key in keys]
+        sources = json.dumps(list(asked.sources))
+        rows = [(key, asked.query, now, sources) for key in keys]
         with self._db() as db:
-            db.executemany("INSERT OR REPLACE INTO answered (key, question, at) VALUES (?, ?, ?)", rows)
+            db.executemany(
+                "INSERT OR REPLACE INTO answered (key, question, at, sources) VALUES (?, ?, ?, ?)", rows
+            )
             db.execute(
                 "DELETE FROM answered WHERE key IN"
                 " (SELECT key FROM answered ORDER BY at DESC, key DESC LIMIT -1 OFFSET ?)",
                 (self.capacity,),
             )
 
-    def question_for(self, *keys: int | None) -> str | None:
-        """The question remembered for the first of ``keys`` that has one."""
+    def asked_for(self, *keys: int | None) -> Asked | None:
+        """What the first of ``keys`` that has an entry continues."""
         wanted = [key for key in keys if key is not None]
         if wanted and (known := self._recent.get(wanted[0])) is not None:
             return known
@@ -112,10 +125,18 @@ class Conversations:
             for key in wanted:
                 if (known := self._recent.get(key)) is not None:
                     return known
-                row = db.execute("SELECT question FROM answered WHERE key = ?", (key,)).fetchone()
+                row = db.execute("SELECT question, sources FROM answered WHERE key = ?", (key,)).fetchone()
                 if row is not None:
-                    return str(row[0])
+                    return Asked(str(row[0]), _sources(row[1]))
         return None
+
+
+def _sources(stored: object) -> tuple[str, ...]:
+    try:
+        found = json.loads(str(stored))
+    except ValueError:
+        return ()
+    return tuple(str(s) for s in found) if isinstance(found, list) else ()
 
 
 def mentions_me(message: discord.Message, user_id: int) -> bool:
@@ -139,28 +160,28 @@ class RecentAskers:
     def __init__(self, seconds: float = FOLLOW_UP_SECONDS, capacity: int = 2000) -> None:
         self.seconds = seconds
         self.capacity = capacity
-        self._last: OrderedDict[tuple[int, int], tuple[str, float]] = OrderedDict()
+        self._last: OrderedDict[tuple[int, int], tuple[Asked, float]] = OrderedDict()
 
-    def note(self, channel_id: int | None, user_id: int, query: str) -> None:
+    def note(self, channel_id: int | None, user_id: int, asked: Asked) -> None:
         if channel_id is None:
             return
-        self._last[(channel_id, user_id)] = (query, time.monotonic())
+        self._last[(channel_id, user_id)] = (asked, time.monotonic())
         self._last.move_to_end((channel_id, user_id))
         while len(self._last) > self.capacity:
             self._last.popitem(last=False)
 
-    def continued(self, channel_id: int | None, user_id: int, question: str) -> str | None:
-        """The member's recent question here that ``question`` follows on from, if it does."""
+    def last(self, channel_id: int | None, user_id: int) -> Asked | None:
+        """The member's last question here, if it was recent enough to follow on from."""
         found = self._last.get((channel_id, user_id)) if channel_id is not None else None
-        if found is None or time.monotonic() - found[1] > self.seconds or not refers_back(question):
+        if found is None or time.monotonic() - found[1] > self.seconds:
             return None
         return found[0]
 
 
-def following_on(answer: Answer, previous: str) -> Answer:
+def following_on(answer: Answer, turn: Turn) -> Answer:
     """``answer`` with a note saying which question it was taken to continue."""
-    asked = discord.utils.escape_markdown(shorten(previous, 120))
-    note = f"Taken as a follow-up to “{asked}”."
+    asked = discord.utils.escape_markdown(shorten(turn.continues or "", 120))
+    note = f"{turn.taken_as(asked)}."
     return replace(answer, notice=f"{note} {answer.notice}" if answer.notice else note)
 
 
@@ -180,18 +201,18 @@ class Ask(commands.Cog):
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(FIND_SOURCES, type=discord.AppCommandType.message)
 
-    async def remember(self, keys: Iterable[int | None], question: str) -> None:
+    async def remember(self, keys: Iterable[int | None], asked: Asked) -> None:
         """Note what these answers (and thread) continue; losing it only loses follow-up context."""
         known = [k for k in keys if k]
-        self.conversations.note(known, question)
+        self.conversations.note(known, asked)
         try:
-            await asyncio.to_thread(self.conversations.remember, known, question)
+            await asyncio.to_thread(self.conversations.remember, known, asked)
         except (sqlite3.Error, OSError):
             log.warning("could not remember a conversation", exc_info=True)
 
-    async def previous_question(self, *keys: int | None) -> str | None:
+    async def previous_question(self, *keys: int | None) -> Asked | None:
         try:
-            return await asyncio.to_thread(self.conversations.question_for, *keys)
+            return await asyncio.to_thread(self.conversations.asked_for, *keys)
         except (sqlite3.Error, OSError):
             log.warning("could not look up a conversation", exc_info=True)
             return None
@@ -223,21 +244,25 @@ class Ask(commands.Cog):
             outlet=outlet,
             article=article,
         )
+        turn = next_turn(question, self.askers.last(interaction.channel_id, interaction.user.id))
+        if turn.article and not limits.article:  # "summarize [2]": that article alone
+            limits = replace(limits, article=turn.article)
         self.bot.cooldown.hit(interaction.user.id)
         await interaction.response.defer(thinking=True, ephemeral=private)
-        previous = self.askers.continued(interaction.channel_id, interaction.user.id, question)
-        query = follow_up_query(previous, question) if previous else question
         if not private:  # a later public answer would show it in its follow-up note
-            self.askers.note(interaction.channel_id, interaction.user.id, query)
-        answer = await self.bot.newsroom.ask(query, namespace=namespace, limits=limits or None)
-        if previous:
-            answer = following_on(answer, previous)
+            self.askers.note(interaction.channel_id, interaction.user.id, Asked(turn.query))
+        answer = await self.bot.newsroom.ask(turn.query, namespace=namespace, limits=limits or None)
+        if turn.continues:
+            answer = following_on(answer, turn)
         sent = [
             await interaction.followup.send(text, ephemeral=private, allowed_mentions=NO_PINGS, wait=True)
             for text in answer_messages(answer)
         ]
+        asked = Asked.of(turn, answer)
+        if not private:
+            self.askers.note(interaction.channel_id, interaction.user.id, asked)
         thread = None if private else thread_id(interaction.channel)
-        await self.remember([*(m.id for m in sent), thread], query)
+        await self.remember([*(m.id for m in sent), thread], asked)
         log.info(
             "ask guild=%s user=%s mode=%s citations=%d messages=%d",
             namespace,
@@ -329,24 +354,30 @@ class Ask(commands.Cog):
         except CooldownActive as exc:
             await message.reply(str(exc), allowed_mentions=NO_PINGS, delete_after=min(exc.retry_after, 30.0))
             return
-        implicit = None
+        replied = previous is not None
         if previous is None:  # not a reply, nor in a thread the bot answered in
-            implicit = previous = self.askers.continued(message.channel.id, message.author.id, question)
-        query = follow_up_query(previous, question) if previous else question
+            previous = self.askers.last(message.channel.id, message.author.id)
+        try:
+            turn = next_turn(question, previous, replied=replied)
+        except NewsdeskError as exc:  # "summarize [7]" of an answer with three sources
+            await message.reply(one_line(exc), allowed_mentions=NO_PINGS)
+            return
         # noted before answering: a follow-up sent while this answer is on its way continues it
-        self.askers.note(message.channel.id, message.author.id, query)
-        await self._answer_message(message, query, implicit)
+        self.askers.note(message.channel.id, message.author.id, Asked(turn.query))
+        await self._answer_message(message, turn, implicit=not replied)
 
-    async def _answer_message(
-        self, message: discord.Message, query: str, implicit: str | None = None
-    ) -> None:
-        """Reply with the answer to ``query``; ``implicit``: the question it was taken to continue."""
+    async def _answer_message(self, message: discord.Message, turn: Turn, implicit: bool) -> None:
+        """Reply with the answer to ``turn``; ``implicit``: it was taken to continue the member's
+        last question without a reply, which the answer says."""
         assert message.guild is not None  # noqa: S101 - checked by the caller
+        limits = Limits(article=turn.article) if turn.article else None
         try:
             async with message.channel.typing():
-                answer = await self.bot.newsroom.ask(query, namespace=namespace_for(message.guild.id))
-            if implicit:
-                answer = following_on(answer, implicit)
+                answer = await self.bot.newsroom.ask(
+                    turn.query, namespace=namespace_for(message.guild.id), limits=limits
+                )
+            if implicit and turn.continues:
+                answer = following_on(answer, turn)
             texts = answer_messages(answer)
         except NewsdeskError as exc:
             await message.reply(one_line(exc), allowed_mentions=NO_PINGS)
@@ -356,7 +387,9 @@ class Ask(commands.Cog):
             await message.reply(APOLOGY, allowed_mentions=NO_PINGS)
             return
         sent = await self._send_all(message, texts)
-        await self.remember([*(m.id for m in sent), thread_id(message.channel)], query)
+        asked = Asked.of(turn, answer)
+        self.askers.note(message.channel.id, message.author.id, asked)
+        await self.remember([*(m.id for m in sent), thread_id(message.channel)], asked)
         log.info(
             "mention guild=%s user=%s mode=%s messages=%d",
             message.guild.id,

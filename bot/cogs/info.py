@@ -20,7 +20,8 @@ HELP = """\
 Set `private` to see it alone; `since`, `until`, `outlet` or `article` narrow where it looks. \
 "What's new?" lists the newest stories; "summarize" with `article` sums one up.
 **@mention** me with a question, or **reply** to one of my answers to follow up on it \
-(a question like "when did they meet?" right after yours follows it up too).
+(a question like "when did they meet?" right after yours follows it up too). \
+"Summarize [2]" or "what does [2] say about the cost?" asks that source's article alone.
 **Find sources** (right-click a message, then Apps) — what the articles here say about that \
 message's claim, shown to you alone.
 **/sources** `[query] [since] [until]` — the newest articles here, or those matching your words or period.

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from bot.followups import refers_back
+from bot.followups import Asked, NoSuchSource, Turn, next_turn, refers_back, source_named
 
 ARTICLES = Path(__file__).parent / "articles"
 
@@ -45,14 +45,14 @@ def chat(newsroom, settings, monkeypatch, capsys):
 def test_a_follow_up_searches_with_the_question_before_it(chat):
     out, asked = chat("Who did Admiral Vance meet?", "when did they meet?")
     assert asked == ["Who did Admiral Vance meet?", "Who did Admiral Vance meet? when did they meet?"]
-    second = out.split("(following on from “Who did Admiral Vance meet?”)", 1)[1]
+    second = out.split("(Taken as a follow-up to “Who did Admiral Vance meet?”)", 1)[1]
     assert "Admiral Vance meets the Lighthouse Guild" in second  # cited under the follow-up
 
 
 def test_a_question_naming_its_own_subject_starts_afresh(chat):
     out, asked = chat("Who did Admiral Vance meet?", "When did the bakery strike in Wrenfield end?")
     assert asked == ["Who did Admiral Vance meet?", "When did the bakery strike in Wrenfield end?"]
-    assert "following on" not in out
+    assert "follow-up" not in out
 
 
 def test_a_chain_of_follow_ups_keeps_its_context_bounded(chat):
@@ -69,6 +69,10 @@ def test_a_chain_of_follow_ups_keeps_its_context_bounded(chat):
         ("what about the tide gauges?", True),
         ("And the ferry?", True),
         ("why?", True),
+        ("summarize [2]", True),
+        ("what does source 1 say about the cost?", True),
+        ("what's new?", False),
+        ("Any news today?", False),
         ("Who did Lavrov meet?", False),
         ("What did Kim say about it?", False),
         ("Which airline grounded its planes?", False),
@@ -86,3 +90,56 @@ def test_chat_limits_apply_to_every_question(chat):
     out, _ = chat("Who did Admiral Vance meet?", "What was approved?", argv=("--outlet", "wrenfield post"))
     assert "Lighthouse Guild" not in out and "floating library" not in out  # only the Post's
     assert out.count("Bakery strike in Wrenfield ends after nine days") == 2
+
+
+def test_a_source_named_after_an_answer_is_asked_alone(chat, newsroom):
+    out, asked = chat("what's new?", "summarize [2]", "when did it end?", "more on source 7")
+    digest, summary = out.split("\n(Asked of source [2] of the answer to “what's new?”)\n", 1)
+    second = digest.split("\n[2] ", 1)[1].split(" — ", 1)[0]  # the title of the digest's source [2]
+    assert asked[1] == "summarize"
+    assert summary.split("\n\nSources:\n[1] ", 1)[1].startswith(second)
+    assert "[3]" in summary.split("\n\n", 1)[0]  # its lede and the sentences after it, cited
+    # a follow-up to the summary searches that story
+    assert asked[2] == f"{second} when did it end?"
+    assert "\nerror: the answer before has no source [7]; it cites " in out
+    assert len(asked) == 3
+
+
+def test_a_source_number_with_nothing_before_it_is_an_ordinary_question(chat):
+    out, asked = chat("summarize [2]")
+    assert asked == ["summarize [2]"] and "error" not in out
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("summarize [2]", (2, "summarize")),
+        ("what does [1] say about the cost?", (1, "what does say about the cost?")),
+        ("Tell me more about source #3.", (3, "Tell me more about.")),
+        ("quote 2, please", (2, "please")),
+        ("what do [1] and [2] agree on?", None),  # two sources: an ordinary question
+        ("What does Article 5 of the treaty say?", None),
+        ("what happened in source 2024 data?", None),
+        ("who won?", None),
+    ],
+)
+def test_source_named(question, expected):
+    assert source_named(question) == expected
+
+
+def test_a_turn_names_the_cited_article_and_what_to_ask_of_it():
+    before = Asked("who did Vance meet?", ("guild", "guild", "ferry"))
+    assert next_turn("summarize [3]", before) == Turn("summarize", "ferry", "who did Vance meet?", 3)
+    assert next_turn("tell me more about [1]", before).query == "summarize"
+    assert (
+        next_turn("what does [2] say about the fog horn?", before).query
+        == "what does say about the fog horn?"
+    )
+    assert next_turn("when?", before) == Turn("who did Vance meet? when?", None, "who did Vance meet?")
+    assert next_turn("Who won the vote?", before) == Turn("Who won the vote?")
+    assert next_turn("Who won the vote?", before, replied=True).continues == "who did Vance meet?"
+    assert next_turn("summarize [3]", None) == Turn("summarize [3]")
+    with pytest.raises(NoSuchSource, match=r"no source \[4\]; it cites \[1\] to \[3\]"):
+        next_turn("summarize [4]", before)
+    with pytest.raises(NoSuchSource, match=r"it cites no source"):
+        next_turn("summarize [1]", Asked("who won?"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import socket
+import sqlite3
+from contextlib import closing
 from urllib.parse import urlsplit
 
 import discord
@@ -15,7 +17,7 @@ from bot import cli
 from bot.cogs.ask import Conversations, strip_mentions
 from bot.cogs.ingest import check_attachment, posted_links
 from bot.discord_app import COGS, bot_intents, cog_modules, namespace_for
-from bot.followups import MAX_CONTEXT_CHARS, follow_up_query
+from bot.followups import MAX_CONTEXT_CHARS, Asked, follow_up_query
 from bot.library import matching
 from bot.permissions import GuildOnly, Refusal
 from bot.settings import Settings
@@ -64,15 +66,27 @@ def test_strip_mentions_removes_only_the_bots_mentions():
 
 def test_conversations_remember_the_newest_answers_only_and_survive_a_restart(tmp_path):
     memory = Conversations(tmp_path / "conversations.sqlite3", capacity=2)
-    memory.remember([1, 2], "q1")
-    memory.remember([3], "q2")
-    assert memory.question_for(1) is None
-    assert memory.question_for(2) == "q1" and memory.question_for(3) == "q2"
-    assert memory.question_for(None) is None
+    memory.remember([1, 2], Asked("q1", ("a", "b")))
+    memory.remember([3], Asked("q2"))
+    assert memory.asked_for(1) is None
+    assert memory.asked_for(2) == Asked("q1", ("a", "b")) and memory.asked_for(3) == Asked("q2")
+    assert memory.asked_for(None) is None
     again = Conversations(tmp_path / "conversations.sqlite3", capacity=2)
-    assert again.question_for(None, 1, 3, 2) == "q2"
-    again.note([4], "q3")  # noted in memory the moment an answer is sent, before the disk write
-    assert again.question_for(4) == "q3" and again.question_for(5, 2) == "q1"
+    assert again.asked_for(None, 1, 3, 2) == Asked("q2")
+    assert again.asked_for(2) == Asked("q1", ("a", "b"))  # the cited articles, read back from disk
+    again.note([4], Asked("q3"))  # noted in memory the moment an answer is sent, before the disk write
+    assert again.asked_for(4) == Asked("q3") and again.asked_for(5, 2) == Asked("q1", ("a", "b"))
+
+
+def test_conversations_read_a_file_written_before_sources_were_remembered(tmp_path):
+    path = tmp_path / "conversations.sqlite3"
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("CREATE TABLE answered (key INTEGER PRIMARY KEY, question TEXT, at REAL NOT NULL)")
+        db.execute("INSERT INTO answered VALUES (1, 'who won?', 1.0)")
+    memory = Conversations(path)
+    assert memory.asked_for(1) == Asked("who won?")
+    memory.remember([2], Asked("and then?", ("x",)))
+    assert Conversations(path).asked_for(2, 1) == Asked("and then?", ("x",))
 
 
 @pytest.mark.parametrize(

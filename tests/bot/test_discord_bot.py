@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 from pathlib import Path
 
@@ -831,3 +832,55 @@ async def test_ingest_takes_several_links_at_once_up_to_a_limit(fake: FakeDiscor
     )
     (text,) = followup_texts(tried)
     assert "a.invalid/x" in text and "b.invalid/y" in text  # both fetched (and both failed, offline)
+
+
+async def test_a_reply_naming_a_source_asks_that_article(fake, start_bot, newsroom, monkeypatch):
+    guild = fake.add_guild("Halden")
+    for name in ("vance-lighthouse-guild.txt", "floating-library.txt", "tram-tunnel.md"):
+        ingest_article(newsroom, guild, name)
+    asked: list[tuple[str, str | None]] = []
+    real_ask = newsroom.ask
+
+    async def spy(question, namespace="default", k=None, as_of=None, limits=None):
+        asked.append((question, limits.article if limits else None))
+        return await real_ask(question, namespace, k, as_of, limits)
+
+    monkeypatch.setattr(newsroom, "ask", spy)
+    harness = await start_bot()
+    reader = fake.user("reader")
+
+    def replies_to(message_id: int) -> list[Recorded]:
+        return [
+            r
+            for r in fake.requests_to("POST", f"/channels/{guild.channel_id}/messages")
+            if str((r.payload.get("message_reference") or {}).get("message_id")) == str(message_id)
+        ]
+
+    question = await fake.say(guild, reader, f"<@{fake.bot.id}> what's new?")
+    (digest,) = await fake.wait_for(lambda: replies_to(question))
+    second = re.search(r"\[2\] \*\*(.+?)\*\*", digest.payload["content"])
+    assert second, digest.payload["content"]
+    digest_id = next(mid for mid, m in fake.messages.items() if m["content"] == digest.payload["content"])
+    wanted = next(a.id for a in newsroom.articles_sync(str(guild.id)) if a.title == second[1])
+
+    summarize = await fake.say(guild, reader, "summarize [2]", reply_to=digest_id, mention_bot=False)
+    (summary,) = await fake.wait_for(lambda: replies_to(summarize))
+    assert asked[-1] == ("summarize", wanted)
+    assert f"[1] **{second[1]}**" in summary.payload["content"]
+    assert second[1] not in digest.payload["content"].split("[2]", 1)[0]  # a different story than [1]
+
+    wrong = await fake.say(
+        guild, reader, "tell me more about source 9", reply_to=digest_id, mention_bot=False
+    )
+    (refusal,) = await fake.wait_for(lambda: replies_to(wrong))
+    assert refusal.payload["content"] == "the answer before has no source [9]; it cites [1] to [3]"
+    assert len(asked) == 2  # nothing was asked
+
+    # /ask, without replying: the member's last answer in the channel
+    await harness.command("ask", {"question": "what's new?"}, guild=guild, user=reader)
+    followups = followup_texts(
+        await harness.command("ask", {"question": "summarize [2]"}, guild=guild, user=reader)
+    )
+    assert asked[-1] == ("summarize", wanted)
+    assert "*Asked of source [2] of the answer to “what's new?”.*" in followups[0]
+    assert f"[1] **{second[1]}**" in followups[0]
