@@ -37,6 +37,31 @@ def ingest_article(newsroom, guild: FakeGuild, name: str) -> None:
     assert report.articles_added == 1, report.to_dict()
 
 
+def halden_asked(fake, newsroom, monkeypatch) -> tuple[FakeGuild, list[tuple[str, str | None]]]:
+    """A guild with three articles, and the list of (question, article limit) the bot asks."""
+    guild = fake.add_guild("Halden")
+    for name in ("vance-lighthouse-guild.txt", "floating-library.txt", "tram-tunnel.md"):
+        ingest_article(newsroom, guild, name)
+    asked: list[tuple[str, str | None]] = []
+    real_ask = newsroom.ask
+
+    async def spy(question, namespace="default", k=None, as_of=None, limits=None):
+        asked.append((question, limits.article if limits else None))
+        return await real_ask(question, namespace, k, as_of, limits)
+
+    monkeypatch.setattr(newsroom, "ask", spy)
+    return guild, asked
+
+
+def replies(fake: FakeDiscord, guild: FakeGuild, message_id: int) -> list[Recorded]:
+    """The bot's messages in the guild's channel that reply to ``message_id``."""
+    return [
+        r
+        for r in fake.requests_to("POST", f"/channels/{guild.channel_id}/messages")
+        if str((r.payload.get("message_reference") or {}).get("message_id")) == str(message_id)
+    ]
+
+
 def callback(requests: list[Recorded]) -> Recorded:
     found = [r for r in requests if r.path.endswith("/callback")]
     assert len(found) == 1, [r.path for r in requests]
@@ -409,26 +434,12 @@ async def test_twenty_concurrent_asks_are_all_deferred_within_discords_deadline(
 
 
 async def test_mention_and_reply_chain_follow_up_are_answered(fake, start_bot, newsroom, monkeypatch):
-    guild = fake.add_guild("Halden")
-    for name in ("vance-lighthouse-guild.txt", "floating-library.txt", "tram-tunnel.md"):
-        ingest_article(newsroom, guild, name)
-    asked: list[str] = []
-    real_ask = newsroom.ask
-
-    async def spy(question, namespace="default", k=None, as_of=None, limits=None):
-        asked.append(question)
-        return await real_ask(question, namespace, k, as_of, limits)
-
-    monkeypatch.setattr(newsroom, "ask", spy)
+    guild, asked = halden_asked(fake, newsroom, monkeypatch)
     await start_bot()
     reader = fake.user("reader")
 
     def replies_to(message_id: int) -> list[Recorded]:
-        return [
-            r
-            for r in fake.requests_to("POST", f"/channels/{guild.channel_id}/messages")
-            if str((r.payload.get("message_reference") or {}).get("message_id")) == str(message_id)
-        ]
+        return replies(fake, guild, message_id)
 
     question = await fake.say(guild, reader, f"<@{fake.bot.id}> Who did Admiral Vance meet?")
     (reply,) = await fake.wait_for(lambda: replies_to(question))
@@ -438,7 +449,10 @@ async def test_mention_and_reply_chain_follow_up_are_answered(fake, start_bot, n
 
     follow_up = await fake.say(guild, reader, "When did they meet?", reply_to=answer_id, mention_bot=False)
     (second,) = await fake.wait_for(lambda: replies_to(follow_up))
-    assert asked == ["Who did Admiral Vance meet?", "Who did Admiral Vance meet? When did they meet?"]
+    assert [q for q, _ in asked] == [
+        "Who did Admiral Vance meet?",
+        "Who did Admiral Vance meet? When did they meet?",
+    ]
     assert "3 March 2025" in second.payload["content"]
 
     ignored = await fake.say(guild, reader, "unrelated chatter", mention_bot=False)
@@ -835,26 +849,12 @@ async def test_ingest_takes_several_links_at_once_up_to_a_limit(fake: FakeDiscor
 
 
 async def test_a_reply_naming_a_source_asks_that_article(fake, start_bot, newsroom, monkeypatch):
-    guild = fake.add_guild("Halden")
-    for name in ("vance-lighthouse-guild.txt", "floating-library.txt", "tram-tunnel.md"):
-        ingest_article(newsroom, guild, name)
-    asked: list[tuple[str, str | None]] = []
-    real_ask = newsroom.ask
-
-    async def spy(question, namespace="default", k=None, as_of=None, limits=None):
-        asked.append((question, limits.article if limits else None))
-        return await real_ask(question, namespace, k, as_of, limits)
-
-    monkeypatch.setattr(newsroom, "ask", spy)
+    guild, asked = halden_asked(fake, newsroom, monkeypatch)
     harness = await start_bot()
     reader = fake.user("reader")
 
     def replies_to(message_id: int) -> list[Recorded]:
-        return [
-            r
-            for r in fake.requests_to("POST", f"/channels/{guild.channel_id}/messages")
-            if str((r.payload.get("message_reference") or {}).get("message_id")) == str(message_id)
-        ]
+        return replies(fake, guild, message_id)
 
     question = await fake.say(guild, reader, f"<@{fake.bot.id}> what's new?")
     (digest,) = await fake.wait_for(lambda: replies_to(question))
