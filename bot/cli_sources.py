@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from bot.library import export_lines, matching, parse_day, published_day, selection_label
 from bot.newsroom import Newsroom
-from bot.render_text import article_line, counted
+from bot.render_text import added_line, article_line, counted
 from retrieval.errors import ArticleNotFound, NewsdeskError
 from retrieval.store import ArticleSummary
 
@@ -140,11 +140,16 @@ def cmd_show(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     with namespace_named(args.key, args.namespace):
         article = room.article_sync(args.key, args.namespace)
     if args.json:
-        out.writelines(export_lines([article]))
+        row = json.loads(export_lines([article])[0])
+        row["ingested_at"] = article.ingested_at.isoformat() if article.ingested_at else None
+        row["added_by"] = article.added_by
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
         return 0
     lines = [article.title, ", ".join(b for b in (article.source, published_day(article)) if b)]
     if article.url:
         lines.append(article.url)
+    if added := added_line(article):
+        lines.append(f"({added})")
     out.write("\n".join([*lines, "", article.body]) + "\n")
     return 0
 

@@ -148,17 +148,25 @@ class Newsroom:
     def rechunk_sync(self, namespace: str = "default", progress: Progress | None = None) -> IngestReport:
         return self.ingestor.rechunk(namespace, progress)
 
-    def ingest_bytes_sync(self, data: bytes, name: str, namespace: str = "default") -> IngestReport:
-        return self.ingestor.ingest_items(self._file_items(data, name), namespace)
+    def ingest_bytes_sync(
+        self, data: bytes, name: str, namespace: str = "default", added_by: str | None = None
+    ) -> IngestReport:
+        return self.ingestor.ingest_items(self._file_items(data, name), namespace, added_by=added_by)
 
     def ingest_posted_sync(
-        self, links: Sequence[str], files: Sequence[tuple[str, bytes]], namespace: str = "default"
+        self,
+        links: Sequence[str],
+        files: Sequence[tuple[str, bytes]],
+        namespace: str = "default",
+        added_by: str | None = None,
     ) -> IngestReport:
         """The links and attached files of one message, as one ingest and one report."""
         items: list[Item] = []
         for name, data in files:
             items.extend(self._file_items(data, name))
-        return self.ingestor.ingest_items(chain(self.ingestor.items(links), items), namespace)
+        return self.ingestor.ingest_items(
+            chain(self.ingestor.items(links), items), namespace, added_by=added_by
+        )
 
     def _file_items(self, data: bytes, name: str) -> list[Item]:
         if len(data) > self.attachment_max_bytes:
@@ -249,30 +257,38 @@ class Newsroom:
         outlets = await asyncio.to_thread(self.asker.retriever.lexical.outlets, namespace)
         return sorted(outlets, key=str.casefold)
 
-    async def ingest_urls(self, urls: Iterable[str], namespace: str = "default") -> IngestReport:
+    async def ingest_urls(
+        self, urls: Iterable[str], namespace: str = "default", added_by: str | None = None
+    ) -> IngestReport:
         """Fetch and ingest links (for Discord: never a path on this machine, whatever is given)."""
         urls = list(urls)
         if not urls:
             raise UrlRefused("no link given; give one starting with https://")
-        return await self.ingest_posted(urls, (), namespace)
+        return await self.ingest_posted(urls, (), namespace, added_by)
 
     async def ingest_posted(
-        self, links: Sequence[str], files: Sequence[tuple[str, bytes]], namespace: str = "default"
+        self,
+        links: Sequence[str],
+        files: Sequence[tuple[str, bytes]],
+        namespace: str = "default",
+        added_by: str | None = None,
     ) -> IngestReport:
         """Ingest a Discord message's links and attached ``(file name, content)`` files together.
 
         Links follow the rules of :meth:`ingest_urls`: at most ``MAX_LINKS``, and never a path on
-        this machine, whatever is given.
+        this machine, whatever is given. ``added_by`` says who asked (``discord:<user id>``).
         """
         if len(links) > MAX_LINKS:
             raise UrlRefused(f"{len(links)} links; give at most {MAX_LINKS} at once")
         for url in links:
             if not is_url(url):
                 raise UrlRefused(f"{url[:80]!r} is not a link; give one starting with https://")
-        return await asyncio.to_thread(self.ingest_posted_sync, list(links), list(files), namespace)
+        return await asyncio.to_thread(self.ingest_posted_sync, list(links), list(files), namespace, added_by)
 
-    async def ingest_bytes(self, data: bytes, name: str, namespace: str = "default") -> IngestReport:
-        return await asyncio.to_thread(self.ingest_bytes_sync, data, name, namespace)
+    async def ingest_bytes(
+        self, data: bytes, name: str, namespace: str = "default", added_by: str | None = None
+    ) -> IngestReport:
+        return await asyncio.to_thread(self.ingest_bytes_sync, data, name, namespace, added_by)
 
     async def forget(self, key: str, namespace: str = "default") -> ArticleSummary:
         return await asyncio.to_thread(self.forget_sync, key, namespace)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.library import published_day
@@ -34,6 +34,21 @@ def outlet_and_day(item: Citation | ArticleSummary | Article) -> str:
     """``Outlet, 2024-05-17`` (either part, or nothing, when unknown)."""
     day = item.published_at.date().isoformat() if item.published_at else None
     return ", ".join(b for b in (item.source, day) if b)
+
+
+def added_line(article: Article, member: Callable[[str], str] = "Discord member {}".format) -> str:
+    """When the article was stored and by whom: ``Added 2026-11-30 by Discord member 42``,
+    ``Added 2026-11-30 from the feed https://…``, or ``Added 2026-11-30`` from a terminal;
+    ``member`` writes a Discord user id (a mention, in Discord)."""
+    if article.ingested_at is None:
+        return ""
+    line = f"Added {article.ingested_at:%Y-%m-%d}"
+    kind, _, who = (article.added_by or "").partition(":")
+    if kind == "discord" and who.isdigit():
+        line += f" by {member(who)}"
+    elif kind == "feed" and web_link(who):
+        line += f" from the feed {who}"
+    return line
 
 
 def source_line(citation: Citation) -> str:

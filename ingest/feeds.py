@@ -195,7 +195,7 @@ class FeedPoller:
             by_key = {e.key: e for e in parsed.entries}
             fresh = self.registry.unseen(feed.namespace, by_key)[: self.max_entries]
             items = [self._article(by_key[key], feed.url) for key in fresh]
-            report = self.ingestor.ingest_items(items, feed.namespace)
+            report = self.ingestor.ingest_items(items, feed.namespace, added_by=f"feed:{feed.url}")
         except IngestError as exc:  # the feed's fault; an unreachable store propagates instead
             result.error = str(exc)
             result.next_poll_at = self.registry.record_failure(feed, now, self.interval, str(exc))

@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -112,10 +112,14 @@ class Ingestor:
                 yield from iter_path(Path(source), self.max_file_bytes)
 
     def ingest(
-        self, sources: Iterable[str], namespace: str = "default", progress: Progress | None = None
+        self,
+        sources: Iterable[str],
+        namespace: str = "default",
+        progress: Progress | None = None,
+        added_by: str | None = None,
     ) -> IngestReport:
         """Ingest files, folders and URLs; a bad item is reported and the rest still go in."""
-        return self.ingest_items(self.items(sources), namespace, progress)
+        return self.ingest_items(self.items(sources), namespace, progress, added_by=added_by)
 
     def ingest_items(
         self,
@@ -123,11 +127,13 @@ class Ingestor:
         namespace: str = "default",
         progress: Progress | None = None,
         rewrite: bool = False,
+        added_by: str | None = None,
     ) -> IngestReport:
         """Ingest already-parsed items (articles or per-item errors).
 
         An article stored unchanged is skipped, unless ``rewrite``: then it is chunked and
-        embedded again with the current settings, and replaces its stored chunks.
+        embedded again with the current settings, and replaces its stored chunks. ``added_by``
+        says who or what stored the new and changed articles (:attr:`Article.added_by`).
         """
         started = time.perf_counter()
         report = IngestReport()
@@ -135,6 +141,8 @@ class Ingestor:
         # idle during Chroma writes; a single writer keeps groups landing in order.
         writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
         try:
+            if added_by:
+                items = ((origin, _by(item, added_by)) for origin, item in items)
             pending = self._ingest_loop(items, namespace, report, progress, writer, rewrite)
             self._finish(pending, report, progress)
         finally:
@@ -282,6 +290,10 @@ class _Pending:
     skipped: list[ArticleResult]
     todo: list[tuple[Article, list[Chunk], bool]]
     size: int
+
+
+def _by(item: Article | IngestError, added_by: str) -> Article | IngestError:
+    return replace(item, added_by=added_by) if isinstance(item, Article) else item
 
 
 def _result(article: Article, status: str, chunks: int) -> ArticleResult:

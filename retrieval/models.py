@@ -28,6 +28,9 @@ class Article:
         published_at: Publication moment (timezone-aware) when known.
         url: Canonical link when known.
         source: Outlet or origin (a host name, a file name).
+        ingested_at: When it was stored (set by the store; ``None`` for an article not stored yet).
+        added_by: Who or what stored it: ``discord:<user id>``, ``feed:<feed URL>``, or ``None``
+            from a terminal. Set by the ingest, never read from the article's own file.
     """
 
     id: str
@@ -36,6 +39,9 @@ class Article:
     published_at: datetime | None = None
     url: str | None = None
     source: str | None = None
+    # where it came from, not what it says: two copies of one story are equal whoever added them
+    ingested_at: datetime | None = field(default=None, compare=False)
+    added_by: str | None = field(default=None, compare=False)
 
     @property
     def content_hash(self) -> str:

@@ -53,6 +53,7 @@ class ArticleSummary:
     chunks: int
     content_hash: str
     ingested_at: datetime | None
+    added_by: str | None = None
 
 
 def collection_name(namespace: str) -> str:
@@ -504,7 +505,8 @@ def _chunk_metadata(article: Article, chunk: Chunk, n_chunks: int, now: str) -> 
         "n_chunks": n_chunks,
         "start": chunk.start,
         "end": chunk.end,
-        "ingested_at": now,
+        # a re-cut article keeps the moment it was first stored
+        "ingested_at": article.ingested_at.isoformat() if article.ingested_at else now,
         # 0 marks an undated article, so a "published before" filter keeps it reachable.
         "published_ts": int(article.published_at.timestamp()) if article.published_at else 0,
     }
@@ -514,6 +516,8 @@ def _chunk_metadata(article: Article, chunk: Chunk, n_chunks: int, now: str) -> 
         meta["source"] = article.source
     if article.published_at:
         meta["published_at"] = article.published_at.isoformat()
+    if article.added_by:
+        meta["added_by"] = article.added_by
     return meta
 
 
@@ -560,6 +564,8 @@ def _rebuilt(article_id: str, chunks: list[tuple[str, dict[str, Any]]]) -> Artic
         published_at=about.published_at,
         url=about.url,
         source=about.source,
+        ingested_at=about.ingested_at,
+        added_by=about.added_by,
     )
 
 
@@ -573,4 +579,5 @@ def _summary(meta: Any) -> ArticleSummary:
         chunks=int(meta.get("n_chunks", 0)),
         content_hash=str(meta.get("content_hash", "")),
         ingested_at=_parse_moment(meta.get("ingested_at")),
+        added_by=meta.get("added_by") or None,
     )

@@ -68,6 +68,11 @@ def check_attachment(name: str, size: int, max_bytes: int) -> None:
         raise Refusal(f"{name} is too large ({size / 1e6:.1f} MB); the limit is {max_bytes / 1e6:.0f} MB.")
 
 
+def added_by(user: discord.abc.User) -> str:
+    """How an article records the member who added it (shown by /article as a mention)."""
+    return f"discord:{user.id}"
+
+
 class Ingest(commands.Cog):
     """Feeding articles to the server's library (Manage Server or a manager role)."""
 
@@ -104,9 +109,9 @@ class Ingest(commands.Cog):
         await interaction.response.defer(thinking=True)
         if file is not None:
             data = await file.read()
-            report = await newsroom.ingest_bytes(data, file.filename, namespace=namespace)
+            report = await newsroom.ingest_bytes(data, file.filename, namespace, added_by(interaction.user))
         else:
-            report = await newsroom.ingest_urls(str(url).split(), namespace=namespace)
+            report = await newsroom.ingest_urls(str(url).split(), namespace, added_by(interaction.user))
         await interaction.followup.send(ingest_message(report), allowed_mentions=NO_PINGS)
         log.info(
             "ingest guild=%s user=%s added=%d skipped=%d errors=%d",
@@ -142,7 +147,7 @@ class Ingest(commands.Cog):
             check_attachment(attachment.filename, attachment.size, newsroom.attachment_max_bytes)
         await interaction.response.defer(thinking=True)
         posted = [(a.filename, await a.read()) for a in files]
-        report = await newsroom.ingest_posted(links, posted, namespace=namespace)
+        report = await newsroom.ingest_posted(links, posted, namespace, added_by(interaction.user))
         await interaction.followup.send(ingest_message(report), allowed_mentions=NO_PINGS)
         log.info(
             "add-to-library guild=%s user=%s links=%d files=%d added=%d skipped=%d errors=%d",

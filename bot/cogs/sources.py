@@ -24,7 +24,7 @@ from bot.render_discord import (
     embed,
     shorten,
 )
-from bot.render_text import counted, outlet_and_day
+from bot.render_text import added_line, counted, outlet_and_day
 from retrieval.fragments import web_link
 from retrieval.store import ArticleSummary
 
@@ -158,9 +158,10 @@ class Sources(commands.Cog):
         namespace = namespace_for(interaction.guild_id)
         await interaction.response.defer(thinking=True, ephemeral=True)
         found = await self.bot.newsroom.article(article.strip(), namespace=namespace)
-        head = outlet_and_day(found)
+        about = (outlet_and_day(found), added_line(found, "<@{}>".format))  # a mention names the member
+        head = " · ".join(discord.utils.escape_markdown(p) for p in about if p)
         body = discord.utils.escape_markdown(found.body)
-        text = f"*{discord.utils.escape_markdown(head)}*\n\n{body}" if head else body
+        text = f"*{head}*\n\n{body}" if head else body
         if len(text) > EMBED_DESCRIPTION_LIMIT:
             more = "\n\n*(The rest: a manager's `/export` has the full text.)*"
             text = shorten(text, EMBED_DESCRIPTION_LIMIT - len(more)) + more

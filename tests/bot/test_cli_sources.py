@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -207,10 +208,12 @@ def test_show_prints_an_article_whole_by_id_or_url_and_quotes_are_spans_of_it(ru
     code, out, err = run("show", library["id"])
     assert (code, err) == (0, "")
     head, body = out.split("\n\n", 1)
+    today = datetime.now(UTC).date().isoformat()
     assert head.splitlines() == [
         "Harbour council approves a floating library",
         "Halden Courier, 2025-02-11",
         "https://courier.example/floating-library",
+        f"(Added {today})",  # from a terminal: no one is named
     ]
     assert body.startswith("The Port Halden harbour council voted seven to two on Monday")
     code, out, _ = run("ask", "When does the floating library open?", "--json")
@@ -221,7 +224,9 @@ def test_show_prints_an_article_whole_by_id_or_url_and_quotes_are_spans_of_it(ru
     copied = "https://www.Courier.example/floating-library/?utm_source=chat#top"  # as a browser shows it
     assert run("show", copied)[1].split("\n\n", 1)[1] == body
     code, out, _ = run("show", library["id"], "--json")
-    assert code == 0 and json.loads(out)["body"] == body.rstrip("\n")
+    shown = json.loads(out)
+    assert code == 0 and shown["body"] == body.rstrip("\n")
+    assert shown["ingested_at"].startswith(today) and shown["added_by"] is None
 
 
 def test_show_names_an_unknown_article_and_its_namespace(run, two_articles):

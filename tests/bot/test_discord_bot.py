@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,10 @@ def halden_asked(fake, newsroom, monkeypatch) -> tuple[FakeGuild, list[tuple[str
 
     monkeypatch.setattr(newsroom, "ask", spy)
     return guild, asked
+
+
+def newsroom_articles(harness: Harness, guild: FakeGuild) -> list:
+    return harness.bot.newsroom.articles_sync(str(guild.id))
 
 
 def replies(fake: FakeDiscord, guild: FakeGuild, message_id: int) -> list[Recorded]:
@@ -188,6 +193,8 @@ async def test_add_to_library_takes_a_messages_links_and_article_files_for_manag
     assert "Added **Minister resigns over budget row** (2024-05-17)" in reply
     assert "Added **Harbour council approves a floating library** (2025-02-11)" in reply
     assert "harbour.png" not in reply  # a picture is passed over, not reported as a failure
+    # the manager who added them, not the member who posted the links
+    assert {a.added_by for a in newsroom.store.articles(str(guild.id))} == {f"discord:{editor.id}"}
     stored = {a.title: a.url for a in newsroom.store.articles(str(guild.id))}
     assert stored["Minister resigns over budget row"] == story  # tracking query dropped
     assert stored.keys() == {
@@ -296,7 +303,10 @@ async def test_anyone_reads_an_article_in_full_picked_by_title(fake, start_bot, 
     (card,) = [r.payload["embeds"][0] for r in requests if "/webhooks/" in r.path]
     assert card["title"] == "Harbour council approves a floating library"
     assert card["url"] == "https://courier.example/floating-library"
-    assert card["description"].startswith("*Halden Courier, 2025-02-11*\n\nThe Port Halden harbour council")
+    today = datetime.now(UTC).date().isoformat()  # added from a terminal: no one is named
+    assert card["description"].startswith(
+        f"*Halden Courier, 2025-02-11 · Added {today}*\n\nThe Port Halden harbour council"
+    )
     assert "reading room heated by a small wind turbine." in card["description"]
     assert (
         card["footer"]["text"]
@@ -330,6 +340,13 @@ async def test_ingest_file_then_ask_finds_the_new_article(fake, start_bot):
     )
     (answer,) = followup_texts(requests)
     assert "three minutes" in answer and "Lindmoor opens its tram tunnel" in answer
+
+    # a moderator can see who added it
+    (stored,) = newsroom_articles(harness, guild)
+    requests = await harness.command("article", {"article": stored.id}, guild=guild, user=fake.user("mod"))
+    (card,) = [r.payload["embeds"][0] for r in requests if "/webhooks/" in r.path]
+    today = datetime.now(UTC).date().isoformat()
+    assert card["description"].startswith(f"*Lindmoor Gazette, 2025-07-02 · Added {today} by <@{editor.id}>*")
 
 
 async def test_ingest_refuses_a_url_it_cannot_fetch_with_the_reason(fake, start_bot):

@@ -53,6 +53,7 @@ def test_new_entries_are_ingested_once(newsroom: Newsroom, tmp_path: Path, https
     assert stored["Minister resigns over budget row"].published_at == datetime(
         2024, 5, 17, 20, 35, 5, tzinfo=UTC
     )
+    assert {a.added_by for a in stored.values()} == {f"feed:{feed.url}"}  # what added them
     assert poller.poll_due() == []  # not due again for an hour
     second = poller.poll(poller.registry.get(feed.url))
     assert second.added == [] and second.error is None

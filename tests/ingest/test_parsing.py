@@ -140,3 +140,14 @@ def test_control_characters_never_reach_a_stored_article():
     assert article.title == "Ferry [31mvote[0m"
     assert article.body == "The council voted[2J to keep the ferry.\nA bell rang.\nPage two follows."
     assert article.source == "Halden Courier"
+
+
+def test_a_file_cannot_say_who_added_it_or_when():
+    record = {
+        "title": "T",
+        "body": "The body.",
+        "added_by": "discord:1",
+        "ingested_at": "2020-01-01T00:00:00+00:00",
+    }
+    [article] = parse_json(json.dumps(record))
+    assert article.added_by is None and article.ingested_at is None

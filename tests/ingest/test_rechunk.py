@@ -39,7 +39,7 @@ def _ws(text: str) -> str:
 def test_rechunk_recuts_articles_and_keeps_their_text_and_metadata(newsroom: Newsroom) -> None:
     story = _long_story()
     newsroom.ingestor.max_tokens, newsroom.ingestor.overlap_tokens = 40, 8
-    newsroom.ingestor.ingest_items([("a", story), ("b", _short_story())])
+    newsroom.ingestor.ingest_items([("a", story), ("b", _short_story())], added_by="discord:42")
     before = _chunks(newsroom, story.id)
     assert len(before) == 8  # one sentence a chunk, none carried over: whitespace between them is lost
 
@@ -52,6 +52,8 @@ def test_rechunk_recuts_articles_and_keeps_their_text_and_metadata(newsroom: New
     text, meta = after[0][1], after[0][2]
     assert _ws(text) == _ws(story.body)  # the same words; the spaces between chunks came back as newlines
     assert meta["title"] == story.title and meta["url"] == story.url and meta["n_chunks"] == 1
+    # re-cutting is no new addition: when and by whom it was added stay
+    assert meta["ingested_at"] == before[0][2]["ingested_at"] and meta["added_by"] == "discord:42"
     assert not {cid for cid, _, _ in before} & {cid for cid, _, _ in after}
     assert newsroom.store.stored_hashes("default", [story.id])[story.id] != INCOMPLETE
     answer = newsroom.ask_sync("How much will the tide gauges cost?")
