@@ -17,6 +17,7 @@ from retrieval.outlets import name_words, outlet_named, outlet_names
 from retrieval.search import Retriever
 from retrieval.store import ArticleSummary
 from retrieval.timeframe import Window, published_bounds, time_window
+from retrieval.timeline import TIMELINE_SIZE, timeline, timeline_subject
 
 log = logging.getLogger(__name__)
 
@@ -125,11 +126,16 @@ class AskService:
         if limits:
             if asks_for_news(question) or asks_for_summary(question):
                 return self._news(question, namespace, as_of, limits)
+            if subject := timeline_subject(question):
+                outlet = self.outlet_called(limits.outlet, namespace) if limits.outlet else None
+                return self._timeline(question, subject, namespace, as_of, limits.window(), outlet)
             return self._ask_within(question, namespace, k, as_of, limits, t0)
         outlet = outlet_named(question, self.retriever.lexical.outlets(namespace))
         named = name_words(outlet) if outlet else frozenset()  # "what's new from the Gazette?"
         if asks_for_news(question, named) or asks_for_summary(question, named):
             return self._news(question, namespace, as_of, Limits(outlet=outlet) if outlet else None)
+        if subject := timeline_subject(question):
+            return self._timeline(question, subject, namespace, as_of, time_window(subject, as_of), outlet)
         window = time_window(question, as_of)
         retrieved = self.retriever.search(question, namespace, k=k, as_of=as_of, window=window, source=outlet)
         notice = None
@@ -195,6 +201,28 @@ class AskService:
             latest = before[0] if before else None
         answer = digest(question, firsts, window, f"from {outlet}" if outlet else "", added, latest)
         log.info("news namespace=%s listed=%d", namespace, len(answer.citations))
+        return answer
+
+    def _timeline(
+        self,
+        question: str,
+        subject: str,
+        namespace: str,
+        as_of: datetime | None,
+        window: Window | None,
+        outlet: str | None,
+    ) -> Answer:
+        """ "Timeline of the ferry dispute": a sentence from each article about it, oldest first."""
+        retrieved = self.retriever.search(
+            subject, namespace, k=3 * TIMELINE_SIZE, as_of=as_of, window=window, source=outlet
+        )
+        if not retrieved:
+            return self.answerer.answer(question, [], as_of=as_of)
+        passages = self.retriever.lexical.passages
+        answer = timeline(
+            question, subject, retrieved, lambda aid: next(iter(passages(namespace, aid)), None)
+        )
+        log.info("timeline namespace=%s listed=%d", namespace, len(answer.citations))
         return answer
 
     def _summary(self, question: str, namespace: str, key: str, as_of: datetime | None) -> Answer:

@@ -1,0 +1,136 @@
+""" "Timeline of the ferry dispute": a running story's articles, oldest first, each by a cited sentence."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ingest.chunking import chunk_article
+from retrieval.models import Article
+from retrieval.search import Retriever
+from retrieval.service import AskService, Limits
+from retrieval.store import ChromaStore, embedded_client
+from retrieval.timeline import timeline_subject
+
+ASKED = datetime(2024, 6, 1, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("timeline of the ferry dispute", "the ferry dispute"),
+        ("Give me a timeline of the ferry dispute?", "the ferry dispute"),
+        ("ferry dispute timeline", "ferry dispute"),
+        ("Ferry dispute: chronology", "Ferry dispute"),
+        ("How has the ferry dispute unfolded so far?", "the ferry dispute"),
+        ("how did the bakery strike develop?", "the bakery strike"),
+        ("what's the timeline?", None),  # names no subject
+        ("What is the timeline for the new bridge?", None),  # asks a fact: searched as usual
+        ("who won the vote?", None),
+    ],
+)
+def test_a_request_for_a_timeline_is_recognised_with_its_subject(question, subject):
+    assert timeline_subject(question) == subject
+
+
+def _article(
+    aid: str, title: str, body: str, day: tuple[int, int] | None, source: str = "Courier"
+) -> Article:
+    published = datetime(2024, day[0], day[1], 9, tzinfo=UTC) if day else None
+    return Article(id=aid, title=title, body=body, published_at=published, source=source)
+
+
+FILLER = " The council will publish the minutes of the meeting on its website next week."
+STORIES = [
+    _article(
+        "vote",
+        "Council votes to end the night ferry",
+        "The harbour council voted on Monday to end the night ferry to Gull Island in April. "
+        "Islanders said the ferry dispute would not end there." + FILLER,
+        (1, 15),
+    ),
+    _article(
+        "petition",
+        "Islanders petition to save the ferry",
+        "More than 2,000 islanders signed a petition against the end of the night ferry. "
+        "The ferry dispute reached the regional court on Friday." + FILLER,
+        (2, 20),
+        "Gazette",
+    ),
+    _article(
+        "reversal",
+        "Ferry dispute ends as council reverses its vote",
+        "The council reversed its vote and kept the night ferry running for two more years." + FILLER,
+        (5, 2),
+    ),
+    _article(
+        "recipes",
+        "Five soups for a cold harbour evening",
+        "A leek soup is the best thing to eat while waiting for the night ferry in the ferry dispute season, "
+        "the chef said." + FILLER,
+        (3, 3),
+    ),
+    _article(
+        "later",
+        "Ferry dispute back in court",
+        "The ferry dispute returned to court after the operator appealed the ruling." + FILLER,
+        (7, 1),
+    ),
+    _article(
+        "bakery",
+        "Bakers end their strike",
+        "Bakers in Wrenfield went back to work after nine days on strike." + FILLER,
+        (4, 4),
+    ),
+]
+
+
+@pytest.fixture
+def asker(tmp_path: Path, embedder) -> AskService:
+    store = ChromaStore(embedded_client(tmp_path / "chroma"), embedder.name)
+    for art in STORIES:
+        chunks = chunk_article(art)
+        store.write_article("ns", art, chunks, embedder.embed([c.text for c in chunks]))
+    return AskService(Retriever(store, embedder))
+
+
+def test_a_timeline_lists_the_storys_articles_oldest_first_by_their_ledes(asker):
+    answer = asker.ask("How has the night ferry dispute unfolded?", "ns", as_of=ASKED)
+    assert answer.mode == "extractive"
+    # oldest first; the soup recipes mention the dispute in passing, the bakery not at all, and
+    # the appeal was published after the moment of asking
+    assert [c.article_id for c in answer.citations] == ["vote", "petition", "reversal"]
+    # each by its lede, what its news was
+    assert [c.quote.split()[:3] for c in answer.citations] == [
+        ["The", "harbour", "council"],
+        ["More", "than", "2,000"],
+        ["The", "council", "reversed"],
+    ]
+    lines = answer.text.splitlines()
+    assert lines[0] == "The night ferry dispute, oldest first:"
+    assert lines[1] == f"• 2024-01-15: {answer.citations[0].quote} [1]"
+    assert [line[:13] for line in lines[2:]] == ["• 2024-02-20:", "• 2024-05-02:"]
+    for citation in answer.citations:
+        body = next(a.body for a in STORIES if a.id == citation.article_id)
+        assert body[citation.start : citation.end] == citation.quote
+
+
+def test_a_timeline_keeps_to_the_outlet_and_dates_asked_for(asker):
+    gazette = asker.ask("ferry dispute timeline", "ns", as_of=ASKED, limits=Limits(outlet="gazette"))
+    assert [c.article_id for c in gazette.citations] == ["petition"]
+    spring = Limits(since=datetime(2024, 2, 1, tzinfo=UTC), until=datetime(2024, 12, 31, tzinfo=UTC))
+    later = asker.ask("ferry dispute timeline", "ns", as_of=datetime(2024, 8, 1, tzinfo=UTC), limits=spring)
+    assert [c.article_id for c in later.citations] == ["petition", "reversal", "later"]
+
+
+def test_a_timeline_of_something_never_reported_abstains(asker):
+    answer = asker.ask("timeline of the lighthouse renovation", "ns", as_of=ASKED)
+    assert answer.mode == "abstain" and not answer.citations
+
+
+def test_a_question_about_a_timeline_is_answered_as_a_question(asker):
+    answer = asker.ask("What is the timeline for the night ferry?", "ns", as_of=ASKED)
+    assert not answer.text.endswith("oldest first:")
+    assert "oldest first" not in answer.text
