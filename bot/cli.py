@@ -27,7 +27,7 @@ from bot.cli_sources import (
     cmd_sources,
     namespace_named,
 )
-from bot.followups import Asked, next_turn
+from bot.followups import Asked, asks_for_help, next_turn
 from bot.library import parse_day
 from bot.newsroom import Newsroom
 from bot.render_text import answer_text, counted, library_summary, report_text
@@ -158,10 +158,19 @@ def _ask_batch(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     return 0
 
 
+CHAT_HELP = """\
+Ask about the ingested news; every claim is quoted from an article and cited [n].
+  when did they meet?      continues the question before it
+  summarize [2]            asks the last answer's source [2] alone (or: what does [2] say about the cost?)
+  what's new?              the newest stories
+  timeline of the strike   a story's articles, oldest first
+An empty line or Ctrl-D quits."""
+
+
 def cmd_chat(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     out.write(
         'Ask about the ingested news; a question like "when did he meet them?" continues the one '
-        "before it. Empty line or Ctrl-D to quit.\n"
+        'before it. "help" lists what else to try; an empty line or Ctrl-D quits.\n'
     )
     previous: Asked | None = None  # the last answer, which a follow-up continues
     limits = limits_of(args) or Limits()  # the same for every question
@@ -173,6 +182,9 @@ def cmd_chat(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
             return 0
         if not question or question in (":q", "quit", "exit"):
             return 0
+        if asks_for_help(question) or question == "?":
+            out.write(CHAT_HELP + "\n\n")
+            continue
         try:
             turn = next_turn(question, previous)
             if turn.continues:

@@ -36,6 +36,21 @@ _ABOUT_IT = STOP | frozenset(
 )
 
 
+# "help", "what can you do?", "hi": a member asking about the bot, not about the news.
+_HELP = re.compile(
+    r"""^\W*(?:help|commands|usage|hi|hello|hey
+        |what\s+(?:can|do)\s+you\s+do|who\s+are\s+you|what\s+are\s+you
+        |how\s+(?:do|does|can)\s+(?:i|we|you|this|it)\s+(?:use|work)(?:\s+(?:you|this|it))?
+    )\W*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def asks_for_help(text: str) -> bool:
+    """Whether ``text`` asks about the bot itself ("help", "what can you do?", "hi")."""
+    return bool(_HELP.match(" ".join(text.split())))
+
+
 class NoSuchSource(NewsdeskError):
     """A follow-up names a source number the answer before it does not have."""
 

@@ -19,13 +19,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs.info import HELP
 from bot.cogs.sources import SINCE_OPTION, UNTIL_OPTION, library_choices
 from bot.cooldown import CooldownActive
 from bot.discord_app import APOLOGY, namespace_for, one_line
-from bot.followups import Asked, Turn, next_turn
+from bot.followups import Asked, Turn, asks_for_help, next_turn
 from bot.library import parse_day
 from bot.permissions import GUILD_ONLY_MESSAGE, Refusal
-from bot.render_discord import CHOICES_LIMIT, MESSAGE_LIMIT, NO_PINGS, answer_messages, shorten
+from bot.render_discord import CHOICES_LIMIT, MESSAGE_LIMIT, NO_PINGS, answer_messages, embed, shorten
 from retrieval.errors import NewsdeskError
 from retrieval.models import Answer
 from retrieval.service import Limits
@@ -348,6 +349,9 @@ class Ask(commands.Cog):
         if not question:
             if previous is None:  # a bare mention; an empty reply means Discord withheld the text
                 await message.reply(EMPTY_MENTION, allowed_mentions=NO_PINGS)
+            return
+        if asks_for_help(question):  # "@Newsdesk help": what /help shows, not a search for "help"
+            await message.reply(embed=embed("Newsdesk", HELP), allowed_mentions=NO_PINGS)
             return
         try:
             self.bot.cooldown.hit(message.author.id)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from bot.followups import Asked, NoSuchSource, Turn, next_turn, refers_back, source_named
+from bot.followups import Asked, NoSuchSource, Turn, asks_for_help, next_turn, refers_back, source_named
 
 ARTICLES = Path(__file__).parent / "articles"
 
@@ -143,3 +143,20 @@ def test_a_turn_names_the_cited_article_and_what_to_ask_of_it():
         next_turn("summarize [4]", before)
     with pytest.raises(NoSuchSource, match=r"it cites no source"):
         next_turn("summarize [1]", Asked("who won?"))
+
+
+@pytest.mark.parametrize("text", ["help", "Hi!", "what can you do?", "How do I use this?", " HELP "])
+def test_asking_for_help_is_recognised(text):
+    assert asks_for_help(text)
+
+
+@pytest.mark.parametrize("text", ["help for flood victims", "who helped the islanders?", "hi-vis vests", ""])
+def test_a_question_with_the_word_help_in_it_is_a_question(text):
+    assert not asks_for_help(text)
+
+
+def test_help_in_chat_lists_what_to_try_and_asks_nothing(chat):
+    out, asked = chat("help", "Who did Admiral Vance meet?")
+    assert "summarize [2]" in out and "timeline of" in out
+    assert asked == ["Who did Admiral Vance meet?"]  # help was not searched, nor continued
+    assert "follow-up" not in out

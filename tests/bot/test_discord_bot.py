@@ -472,6 +472,14 @@ async def test_mention_and_reply_chain_follow_up_are_answered(fake, start_bot, n
     ]
     assert "3 March 2025" in second.payload["content"]
 
+    helped = await fake.say(guild, reader, f"<@{fake.bot.id}> help")
+    (card,) = await fake.wait_for(lambda: replies_to(helped))
+    assert (
+        card.payload["embeds"][0]["title"] == "Newsdesk"
+        and "/ask" in card.payload["embeds"][0]["description"]
+    )
+    assert len(asked) == 2  # "help" is not searched
+
     ignored = await fake.say(guild, reader, "unrelated chatter", mention_bot=False)
     await fake.say(guild, reader, f"<@{fake.bot.id}> When does the floating library open?")
     await fake.wait_for(lambda: len(asked) == 3)
