@@ -13,8 +13,9 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
-from bot.render_text import counted, first_citations, outlet_and_day
+from bot.render_text import counted, first_citations
 from ingest.pipeline import IngestReport
+from retrieval.citations import outlet_and_day
 from retrieval.extractive import NOTHING_INGESTED
 from retrieval.fragments import web_link
 from retrieval.models import Answer, Citation

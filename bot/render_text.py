@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.library import published_day
 from ingest.pipeline import IngestReport
+from retrieval.citations import outlet_and_day
 from retrieval.extractive import NOTHING_INGESTED
 from retrieval.fragments import web_link
 from retrieval.models import Answer, Article, Citation
@@ -28,12 +29,6 @@ def library_summary(row: dict[str, Any], passage: str = "passage") -> str:
         span = row["newest"] if row["oldest"] == row["newest"] else f"{row['oldest']} to {row['newest']}"
         text += f", published {span}"
     return f"{text} ({counted(row['chunks'], passage)})"
-
-
-def outlet_and_day(item: Citation | ArticleSummary | Article) -> str:
-    """``Outlet, 2024-05-17`` (either part, or nothing, when unknown)."""
-    day = item.published_at.date().isoformat() if item.published_at else None
-    return ", ".join(b for b in (item.source, day) if b)
 
 
 def added_line(article: Article, member: Callable[[str], str] = "Discord member {}".format) -> str:

@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Protocol
+
 from retrieval.models import Citation, RetrievedChunk
+
+
+class _Published(Protocol):
+    @property
+    def source(self) -> str | None: ...
+    @property
+    def published_at(self) -> datetime | None: ...
+
+
+def outlet_and_day(item: _Published) -> str:
+    """``Outlet, 2024-05-17`` for an article or a citation (either part, or nothing, when unknown)."""
+    day = item.published_at.date().isoformat() if item.published_at else None
+    return ", ".join(b for b in (item.source, day) if b)
 
 
 def marked(citation: Citation) -> str:

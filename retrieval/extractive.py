@@ -209,8 +209,9 @@ def _overlap(a: _Candidate, b: _Candidate) -> float:
     return max(0, hi - lo) / max(1, min(a.hi - a.lo, b.hi - b.lo))
 
 
-def abstention(question: str, retrieved: Sequence[RetrievedChunk]) -> Answer:
-    """The honest answer when the articles do not say: name the nearest articles instead."""
+def abstention(question: str, retrieved: Sequence[RetrievedChunk], subject: str | None = None) -> Answer:
+    """The honest answer when the articles do not say: name the nearest articles instead.
+    ``subject``: what a request about a story as a whole asked for ("the ferry dispute")."""
     seen: list[str] = []
     for chunk in retrieved:
         if chunk.title not in seen:
@@ -218,8 +219,11 @@ def abstention(question: str, retrieved: Sequence[RetrievedChunk]) -> Answer:
         if len(seen) == 3:
             break
     nearest = "; ".join(f"“{t}”" for t in seen)
-    gap = _indirect(" ".join(question.split()).rstrip("?.! "), question.rstrip().endswith("?"))
-    text = f"The ingested articles don't say {gap}. The nearest articles are: {nearest}."
+    if subject:
+        gap = f"report on {subject}"
+    else:
+        gap = "say " + _indirect(" ".join(question.split()).rstrip("?.! "), question.rstrip().endswith("?"))
+    text = f"The ingested articles don't {gap}. The nearest articles are: {nearest}."
     return Answer(question, text, "abstain", (), tuple(retrieved))
 
 

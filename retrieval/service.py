@@ -16,8 +16,15 @@ from retrieval.models import Answer, Citation, RetrievedChunk
 from retrieval.outlets import name_words, outlet_named, outlet_names
 from retrieval.search import Retriever
 from retrieval.store import ArticleSummary
+from retrieval.stories import (
+    TIMELINE_SIZE,
+    articles_about,
+    coverage,
+    coverage_subject,
+    timeline,
+    timeline_subject,
+)
 from retrieval.timeframe import Window, published_bounds, time_window
-from retrieval.timeline import TIMELINE_SIZE, timeline, timeline_subject
 
 log = logging.getLogger(__name__)
 
@@ -126,16 +133,16 @@ class AskService:
         if limits:
             if asks_for_news(question) or asks_for_summary(question):
                 return self._news(question, namespace, as_of, limits)
-            if subject := timeline_subject(question):
+            if story := _story_asked(question):
                 outlet = self.outlet_called(limits.outlet, namespace) if limits.outlet else None
-                return self._timeline(question, subject, namespace, as_of, limits.window(), outlet)
+                return self._story(question, *story, namespace, as_of, limits.window(), outlet)
             return self._ask_within(question, namespace, k, as_of, limits, t0)
         outlet = outlet_named(question, self.retriever.lexical.outlets(namespace))
         named = name_words(outlet) if outlet else frozenset()  # "what's new from the Gazette?"
         if asks_for_news(question, named) or asks_for_summary(question, named):
             return self._news(question, namespace, as_of, Limits(outlet=outlet) if outlet else None)
-        if subject := timeline_subject(question):
-            return self._timeline(question, subject, namespace, as_of, time_window(subject, as_of), outlet)
+        if story := _story_asked(question):
+            return self._story(question, *story, namespace, as_of, time_window(story[1], as_of), outlet)
         window = time_window(question, as_of)
         retrieved = self.retriever.search(question, namespace, k=k, as_of=as_of, window=window, source=outlet)
         notice = None
@@ -203,26 +210,28 @@ class AskService:
         log.info("news namespace=%s listed=%d", namespace, len(answer.citations))
         return answer
 
-    def _timeline(
+    def _story(
         self,
         question: str,
+        kind: str,
         subject: str,
         namespace: str,
         as_of: datetime | None,
         window: Window | None,
         outlet: str | None,
     ) -> Answer:
-        """ "Timeline of the ferry dispute": a sentence from each article about it, oldest first."""
+        """A running story asked about as a whole (see :mod:`retrieval.stories`): its
+        ``timeline``, or its ``coverage`` by each outlet."""
         retrieved = self.retriever.search(
             subject, namespace, k=3 * TIMELINE_SIZE, as_of=as_of, window=window, source=outlet
         )
         if not retrieved:
             return self.answerer.answer(question, [], as_of=as_of)
         passages = self.retriever.lexical.passages
-        answer = timeline(
-            question, subject, retrieved, lambda aid: next(iter(passages(namespace, aid)), None)
-        )
-        log.info("timeline namespace=%s listed=%d", namespace, len(answer.citations))
+        picks = articles_about(subject, retrieved, lambda aid: next(iter(passages(namespace, aid)), None))
+        listed = timeline if kind == "timeline" else coverage
+        answer = listed(question, subject, picks, retrieved)
+        log.info("%s namespace=%s listed=%d", kind, namespace, len(answer.citations))
         return answer
 
     def _summary(self, question: str, namespace: str, key: str, as_of: datetime | None) -> Answer:
@@ -311,3 +320,13 @@ def _described(outlet: str | None, window: Window | None) -> str:
     parts = [f"from {outlet}"] if outlet else []
     parts += [f"published {window.phrase}"] if window else []
     return " ".join(parts)
+
+
+def _story_asked(question: str) -> tuple[str, str] | None:
+    """``("timeline", subject)`` or ``("coverage", subject)`` for a request about a running
+    story as a whole, else ``None``."""
+    if subject := timeline_subject(question):
+        return "timeline", subject
+    if subject := coverage_subject(question):
+        return "coverage", subject
+    return None

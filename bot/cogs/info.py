@@ -19,7 +19,8 @@ HELP = """\
 **/ask** `question` — an answer quoted from this server's articles, with numbered sources. \
 Set `private` to see it alone; `since`, `until`, `outlet` or `article` narrow where it looks. \
 "What's new?" lists the newest stories; "summarize" with `article` sums one up; \
-"timeline of the ferry dispute" lists a story's articles oldest first.
+"timeline of the ferry dispute" lists a story's articles oldest first, \
+"how did the outlets cover the ferry vote?" each outlet's take.
 **@mention** me with a question, or **reply** to one of my answers to follow up on it \
 (a question like "when did they meet?" right after yours follows it up too). \
 "Summarize [2]" or "what does [2] say about the cost?" asks that source's article alone.

@@ -24,7 +24,8 @@ from bot.render_discord import (
     embed,
     shorten,
 )
-from bot.render_text import added_line, counted, outlet_and_day
+from bot.render_text import added_line, counted
+from retrieval.citations import outlet_and_day
 from retrieval.fragments import web_link
 from retrieval.store import ArticleSummary
 

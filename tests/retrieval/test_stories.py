@@ -12,7 +12,7 @@ from retrieval.models import Article
 from retrieval.search import Retriever
 from retrieval.service import AskService, Limits
 from retrieval.store import ChromaStore, embedded_client
-from retrieval.timeline import timeline_subject
+from retrieval.stories import coverage_subject, timeline_subject
 
 ASKED = datetime(2024, 6, 1, 12, tzinfo=UTC)
 
@@ -125,12 +125,61 @@ def test_a_timeline_keeps_to_the_outlet_and_dates_asked_for(asker):
     assert [c.article_id for c in later.citations] == ["petition", "reversal", "later"]
 
 
-def test_a_timeline_of_something_never_reported_abstains(asker):
-    answer = asker.ask("timeline of the lighthouse renovation", "ns", as_of=ASKED)
+@pytest.mark.parametrize(
+    "question",
+    [
+        "timeline of the lighthouse renovation",
+        # the ferry dispute is reported, but no article about it names Wrenfield
+        "timeline of the Wrenfield ferry dispute",
+        "media coverage of the Wrenfield ferry dispute",
+    ],
+)
+def test_a_story_never_reported_is_said_to_be_missing(asker, question):
+    answer = asker.ask(question, "ns", as_of=ASKED)
     assert answer.mode == "abstain" and not answer.citations
+    subject = question.split(" of ", 1)[1]
+    assert answer.text.startswith(
+        f"The ingested articles don't report on {subject}. The nearest articles are: “"
+    )
 
 
 def test_a_question_about_a_timeline_is_answered_as_a_question(asker):
     answer = asker.ask("What is the timeline for the night ferry?", "ns", as_of=ASKED)
     assert not answer.text.endswith("oldest first:")
     assert "oldest first" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("How did the outlets cover the night ferry vote?", "the night ferry vote"),
+        ("how did different newspapers report on the ferry dispute", "the ferry dispute"),
+        ("Media coverage of the ferry dispute", "the ferry dispute"),
+        ("compare the coverage of the ferry dispute", "the ferry dispute"),
+        ("What did each outlet say about the ferry dispute?", "the ferry dispute"),
+        ("Does my insurance coverage include floods?", None),
+        ("How did the council vote?", None),
+        ("coverage of what?", None),
+    ],
+)
+def test_a_request_for_each_outlets_coverage_is_recognised_with_its_subject(question, subject):
+    assert coverage_subject(question) == subject
+
+
+def test_coverage_quotes_each_outlets_best_article_on_the_story(asker):
+    answer = asker.ask("How did the outlets cover the night ferry dispute?", "ns", as_of=ASKED)
+    lines = answer.text.splitlines()
+    assert lines[0] == "The night ferry dispute, as each outlet reported it:"
+    outlets = [c.source for c in answer.citations]
+    assert sorted(outlets) == ["Courier", "Gazette"]  # one article each; the soup recipes are no coverage
+    assert {c.article_id for c in answer.citations} <= {"vote", "petition", "reversal"}
+    for line, citation in zip(lines[1:], answer.citations, strict=True):
+        assert (
+            line == f"• {citation.source}, {citation.published_at:%Y-%m-%d}: {citation.quote} [{citation.n}]"
+        )
+
+    one = asker.ask(
+        "media coverage of the night ferry dispute", "ns", as_of=ASKED, limits=Limits(outlet="Gazette")
+    )
+    assert one.text.splitlines()[0] == "The night ferry dispute: only one outlet here reported it."
+    assert [c.article_id for c in one.citations] == ["petition"]
