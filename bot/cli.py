@@ -164,6 +164,7 @@ Ask about the ingested news; every claim is quoted from an article and cited [n]
   summarize [2]            asks the last answer's source [2] alone (or: what does [2] say about the cost?)
   what's new?              the newest stories
   timeline of the strike   a story's articles, oldest first
+  how did the outlets cover the strike?   each outlet's best article on it
 An empty line or Ctrl-D quits."""
 
 

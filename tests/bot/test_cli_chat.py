@@ -157,6 +157,6 @@ def test_a_question_with_the_word_help_in_it_is_a_question(text):
 
 def test_help_in_chat_lists_what_to_try_and_asks_nothing(chat):
     out, asked = chat("help", "Who did Admiral Vance meet?")
-    assert "summarize [2]" in out and "timeline of" in out
+    assert "summarize [2]" in out and "timeline of" in out and "outlets cover" in out
     assert asked == ["Who did Admiral Vance meet?"]  # help was not searched, nor continued
     assert "follow-up" not in out
