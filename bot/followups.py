@@ -106,7 +106,8 @@ def source_named(question: str) -> tuple[int, str] | None:
 
 
 def _asks_anything(question: str) -> bool:
-    return any(w.lower() not in _ABOUT_IT for w in _WORD.findall(question))
+    """Whether ``question`` names anything beyond asking about a source ("what's in it?" does not)."""
+    return any(re.split("['’]", w.lower())[0] not in _ABOUT_IT for w in _WORD.findall(question))
 
 
 def next_turn(question: str, previous: Asked | None, replied: bool = False) -> Turn:

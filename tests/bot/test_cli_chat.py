@@ -131,6 +131,7 @@ def test_a_turn_names_the_cited_article_and_what_to_ask_of_it():
     before = Asked("who did Vance meet?", ("guild", "guild", "ferry"))
     assert next_turn("summarize [3]", before) == Turn("summarize", "ferry", "who did Vance meet?", 3)
     assert next_turn("tell me more about [1]", before).query == "summarize"
+    assert next_turn("What’s in [1]?", before).query == "summarize"
     assert (
         next_turn("what does [2] say about the fog horn?", before).query
         == "what does say about the fog horn?"
