@@ -54,14 +54,19 @@ def sentence_pieces(text: str) -> list[str]:
 
 
 def _hard_split(piece: str, limit: int) -> list[str]:
-    """A single over-long sentence: cut at the last space before the limit (or at the limit)."""
+    """A single over-long sentence cut at the last space before the limit, or inside a word only
+    when the word alone is longer. Each bit keeps the space after it, so the bits concatenate to
+    the sentence and no two words run together (a bit may be one space over ``limit``; the
+    space is stripped where a message ends)."""
     out: list[str] = []
     while len(piece) > limit:
         cut = piece.rfind(" ", 0, limit + 1)
-        if cut <= limit // 2:
-            cut = limit
-        out.append(piece[:cut])
-        piece = piece[cut:].lstrip(" ")
+        if cut <= 0:  # one word longer than a message
+            out.append(piece[:limit])
+            piece = piece[limit:]
+            continue
+        out.append(piece[: cut + 1])
+        piece = piece[cut + 1 :]
     if piece:
         out.append(piece)
     return out

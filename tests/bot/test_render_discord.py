@@ -62,6 +62,8 @@ def test_a_sentence_longer_than_the_limit_is_cut_at_words():
 @settings(max_examples=60, deadline=None)
 @given(st.text(alphabet=st.sampled_from("ab .!?[]1\n"), min_size=0, max_size=3000), st.integers(20, 2000))
 @example("1" * 21, 20)  # one word longer than a message: cut, nothing lost
+@example("1" * 19 + " 1", 20)  # two words must not run together where a long sentence is cut
+@example("aaaa " + "b" * 18, 20)  # a word that fits in a message is not cut
 def test_split_text_never_exceeds_the_limit_nor_loses_words(text, limit):
     parts = split_text(text, limit)
     assert all(len(p) <= limit for p in parts)
