@@ -16,6 +16,7 @@ from bot.library import export_lines, matching, parse_day, published_day, select
 from bot.newsroom import Newsroom
 from bot.render_text import added_line, article_line, counted
 from retrieval.errors import ArticleNotFound, NewsdeskError
+from retrieval.models import Article
 from retrieval.store import ArticleSummary
 
 
@@ -68,6 +69,15 @@ def article_dict(article: ArticleSummary) -> dict[str, Any]:
         "source": article.source,
         "published_at": article.published_at.isoformat() if article.published_at else None,
         "chunks": article.chunks,
+        **provenance(article),
+    }
+
+
+def provenance(article: ArticleSummary | Article) -> dict[str, Any]:
+    """When the article was stored and by whom, for the JSON of ``sources``, ``forget`` and ``show``."""
+    return {
+        "ingested_at": article.ingested_at.isoformat() if article.ingested_at else None,
+        "added_by": article.added_by,
     }
 
 
@@ -140,10 +150,8 @@ def cmd_show(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     with namespace_named(args.key, args.namespace):
         article = room.article_sync(args.key, args.namespace)
     if args.json:
-        row = json.loads(export_lines([article])[0])
-        row["ingested_at"] = article.ingested_at.isoformat() if article.ingested_at else None
-        row["added_by"] = article.added_by
-        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        row = json.loads(export_lines([article])[0])  # the ingest format, and where it came from
+        out.write(json.dumps({**row, **provenance(article)}, ensure_ascii=False) + "\n")
         return 0
     lines = [article.title, ", ".join(b for b in (article.source, published_day(article)) if b)]
     if article.url:

@@ -119,7 +119,8 @@ def test_sources_json_lists_objects_newest_first_and_limit_cuts_the_list(run, tw
     articles = listed(run)
     assert [a["id"] for a in articles] == [VANCE_ID, LIBRARY_ID]
     for a in articles:
-        assert set(a) == {"id", "title", "url", "source", "published_at", "chunks"}
+        assert set(a) == {"id", "title", "url", "source", "published_at", "chunks", "ingested_at", "added_by"}
+        assert a["added_by"] is None and a["ingested_at"]  # from a terminal, stored just now
         assert isinstance(a["chunks"], int) and a["chunks"] >= 1
         assert a["source"]
     assert [(a["title"], a["url"]) for a in articles] == [
