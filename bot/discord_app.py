@@ -28,7 +28,13 @@ discord.VoiceClient.warn_nacl = False
 discord.VoiceClient.warn_dave = False
 
 # Cogs loaded at start, one feature per module.
-COGS: tuple[str, ...] = ("bot.cogs.ask", "bot.cogs.ingest", "bot.cogs.sources", "bot.cogs.info")
+COGS: tuple[str, ...] = (
+    "bot.cogs.ask",
+    "bot.cogs.ingest",
+    "bot.cogs.sources",
+    "bot.cogs.info",
+    "bot.cogs.briefing",
+)
 # Cogs loaded only when their module exists (features that land separately plug in here).
 OPTIONAL_COGS: tuple[str, ...] = ("bot.cogs.feeds",)
 

@@ -1,0 +1,127 @@
+"""``/briefing``: a server's newest stories posted in a channel once a day."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.briefings import Briefing, Briefings
+from retrieval.models import Article
+from tests.bot.fake_discord import Recorded
+
+EPHEMERAL = 64
+
+
+def test_a_briefing_is_due_once_a_day_from_its_hour(tmp_path: Path) -> None:
+    schedules = Briefings(tmp_path / "briefings.sqlite3")
+    morning = datetime(2026, 3, 4, 6, tzinfo=UTC)
+    schedules.set(1, 10, 8, morning)  # set before its hour: the first one is today
+    schedules.set(2, 20, 5, morning)  # set after it: the first one is tomorrow
+    assert schedules.due(morning) == []
+    assert [b.guild_id for b in schedules.due(morning.replace(hour=8))] == [1]
+    schedules.posted(1, morning.date())
+    assert schedules.due(morning.replace(hour=23)) == []
+    tomorrow = morning + timedelta(days=1)
+    assert [b.guild_id for b in schedules.due(tomorrow)] == [2]
+    assert [b.guild_id for b in schedules.due(tomorrow.replace(hour=8))] == [1, 2]
+    # a restart keeps the schedule and the day last posted
+    again = Briefings(tmp_path / "briefings.sqlite3")
+    assert again.get(1) == Briefing(1, 10, 8, date(2026, 3, 4))
+    # moving it to another channel or hour does not post twice the same day
+    assert again.set(1, 11, 6, morning.replace(hour=9)).last_posted == date(2026, 3, 4)
+    assert again.remove(1) == Briefing(1, 11, 6, date(2026, 3, 4))
+    assert again.remove(1) is None and again.get(1) is None
+    with pytest.raises(ValueError, match="hour 24"):
+        again.set(3, 30, 24, morning)
+
+
+def _texts(requests: list[Recorded]) -> list[str]:
+    return [
+        str(r.payload.get("data", r.payload).get("content"))
+        for r in requests
+        if r.method == "POST" and r.payload and r.payload.get("data", r.payload).get("content")
+    ]
+
+
+async def test_the_briefing_posts_the_days_stories_once_and_replies_follow_up_on_it(
+    fake, start_bot, newsroom
+) -> None:  # type: ignore[no-untyped-def]
+    guild = fake.add_guild("Halden")
+    desk = fake.add_channel(guild, "briefing")
+    editor = fake.user("editor", manage_guild=True)
+    reader = fake.user("reader")
+    harness = await start_bot()
+    desk_option = {"channel": fake.channel_payload(guild, desk)}
+
+    refused = await harness.push(
+        "briefing", {"hour": 8}, guild=guild, user=reader, subcommand="on", channels=desk_option
+    )
+    await harness.wait(refused)
+    assert any("Manage Server" in t for t in _texts(fake.token_requests(refused)))
+
+    turned_on = await harness.push(
+        "briefing", {"hour": 8}, guild=guild, user=editor, subcommand="on", channels=desk_option
+    )
+    await harness.wait(turned_on)
+    (reply,) = _texts(fake.token_requests(turned_on))
+    assert reply.startswith("Every day at 08:00 UTC, starting ") and f"in <#{desk}>" in reply
+
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    stories = [
+        Article(
+            "tunnel",
+            "Tram tunnel opens",
+            "The tram tunnel under the river opened to passengers at dawn.",
+            tomorrow - timedelta(hours=3),
+            source="Gazette",
+        ),
+        Article(
+            "bakery",
+            "Bakers end their strike",
+            "Bakers in Wrenfield went back to work after nine days.",
+            tomorrow - timedelta(hours=2),
+            source="Post",
+        ),
+        Article(
+            "old",
+            "Old quay repaired",
+            "Workers finished repairing the old quay wall on Friday.",
+            tomorrow - timedelta(days=3),
+            source="Gazette",
+        ),
+    ]
+    newsroom.ingestor.ingest_items([(a.id, a) for a in stories], str(guild.id))
+    cog = harness.bot.get_cog("Briefing")
+
+    assert await cog.post_due(tomorrow.replace(hour=7)) == 0  # before its hour
+    assert await cog.post_due(tomorrow) == 1
+    assert await cog.post_due(tomorrow + timedelta(hours=5)) == 0  # once a day
+    (posted,) = [r for r in fake.requests_to("POST", f"/channels/{desk}/messages")]
+    text = posted.payload["content"]
+    assert text.startswith(f"**Daily briefing, {tomorrow:%Y-%m-%d}**\nThe newest articles published since ")
+    # newest first: the bakery's story [1], then the tunnel's [2]
+    assert text.index("Bakers in Wrenfield went back to work") < text.index("[1]") < text.index("tram tunnel")
+    assert "old quay" not in text  # older than a day
+    assert posted.payload["allowed_mentions"] == {"parse": []}
+
+    # a member replies to the briefing about one of its stories
+    briefing_id = next(mid for mid, m in fake.messages.items() if m["content"] == text)
+    asked = await fake.say(
+        guild, reader, "summarize [2]", reply_to=briefing_id, mention_bot=False, channel_id=desk
+    )
+    (answer,) = await fake.wait_for(
+        lambda: [
+            r
+            for r in fake.requests_to("POST", f"/channels/{desk}/messages")
+            if str((r.payload.get("message_reference") or {}).get("message_id")) == str(asked)
+        ]
+    )
+    assert answer.payload["content"].startswith(
+        "The tram tunnel under the river opened to passengers at dawn. [1]"
+    )
+
+    off = await harness.command("briefing", guild=guild, user=editor, subcommand="off")
+    assert _texts(off) == [f"The daily briefing in <#{desk}> is off."]
+    assert await cog.post_due(tomorrow + timedelta(days=1)) == 0
