@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from ingest.chunking import chunk_article
 from retrieval.digest import DIGEST_SIZE, asks_for_news, asks_for_summary
 from retrieval.errors import ArticleNotFound
 from retrieval.extractive import NOTHING_INGESTED
@@ -15,6 +14,7 @@ from retrieval.models import Article
 from retrieval.search import Retriever
 from retrieval.service import AskService, InvalidQuestion, Limits
 from retrieval.store import ChromaStore, embedded_client
+from tests.retrieval.stores import write
 
 ASKED = datetime(2024, 5, 17, 12, tzinfo=UTC)
 
@@ -97,9 +97,7 @@ def asker(tmp_path: Path, embedder) -> AskService:
             "later", "Election results announced", "The results of the election were announced at noon.", 20
         ),
     ]
-    for art in stories:
-        chunks = chunk_article(art)
-        store.write_article("ns", art, chunks, embedder.embed([c.text for c in chunks]))
+    write(store, embedder, *stories)
     return AskService(Retriever(store, embedder))
 
 
@@ -173,9 +171,11 @@ def test_summarize_one_article_gives_its_lede_and_the_sentences_after_it(asker, 
         "The barge will moor at a different quay each month of the summer. "
         "A reading room on the top deck is heated by a small wind turbine."
     )
-    art = Article(id="barge", title="Floating library opens in the harbour", body=body, source="Gazette")
-    chunks = chunk_article(art)
-    store.write_article("ns", art, chunks, embedder.embed([c.text for c in chunks]))
+    write(
+        store,
+        embedder,
+        Article(id="barge", title="Floating library opens in the harbour", body=body, source="Gazette"),
+    )
 
     answer = asker.ask("tl;dr", "ns", as_of=ASKED, limits=Limits(article="barge"))
     quotes = [c.quote for c in answer.citations]
@@ -224,9 +224,7 @@ def test_a_library_without_dates_lists_the_articles_added_last(tmp_path, embedde
         ("first", "Club notes for March", "The rowing club elected a new captain at its spring meeting."),
         ("second", "Club notes for April", "The rowing club repainted its boathouse over the long weekend."),
     ):
-        art = _story(aid, title, lede, None)
-        chunks = chunk_article(art)
-        store.write_article("ns", art, chunks, embedder.embed([c.text for c in chunks]))
+        write(store, embedder, _story(aid, title, lede, None))
     asker = AskService(Retriever(store, embedder))
     answer = asker.ask("what's new?", "ns", as_of=ASKED)
     assert answer.text.splitlines()[0] == "The articles added most recently here:"

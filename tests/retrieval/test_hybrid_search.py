@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.chunking import chunk_article
 from retrieval.lexical import LexicalIndex
 from retrieval.models import Article
 from retrieval.search import Retriever
 from retrieval.store import ChromaStore, embedded_client
+from tests.retrieval.stores import write as write_articles
 
 ASKED = datetime(2031, 5, 20, 12, tzinfo=UTC)
 
@@ -30,9 +30,7 @@ def stores(tmp_path: Path, embedder) -> tuple[ChromaStore, ChromaStore]:
 
 
 def write(store: ChromaStore, embedder, *articles: Article, max_tokens: int = 256) -> None:
-    for art in articles:
-        chunks = chunk_article(art, max_tokens=max_tokens, overlap_tokens=0)
-        store.write_article("ns", art, chunks, embedder.embed([c.text for c in chunks]))
+    write_articles(store, embedder, *articles, max_tokens=max_tokens, overlap_tokens=0)
 
 
 def found(index: LexicalIndex, question: str) -> set[str]:

@@ -13,6 +13,7 @@ from retrieval.models import Article, Citation
 from retrieval.search import Retriever
 from retrieval.service import AskService, InvalidQuestion, Limits, years_apart
 from retrieval.store import ChromaStore, embedded_client
+from tests.retrieval.stores import write
 
 ASKED = datetime(2024, 5, 17, 12, tzinfo=UTC)
 
@@ -30,13 +31,13 @@ def _article(aid: str, source: str, day: int, crowns: int) -> Article:
 @pytest.fixture
 def asker(tmp_path: Path, embedder) -> AskService:
     store = ChromaStore(embedded_client(tmp_path / "chroma"), embedder.name)
-    for art in (
+    write(
+        store,
+        embedder,
         _article("early", "The Lindmoor Courier", 2, 3),
         _article("mid", "cnn.com", 9, 4),
         _article("late", "Harbour Gazette", 16, 5),
-    ):
-        chunks = chunk_article(art)
-        store.write_article("ns", art, chunks, embedder.embed([c.text for c in chunks]))
+    )
     return AskService(Retriever(store, embedder))
 
 

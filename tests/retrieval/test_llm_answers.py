@@ -10,7 +10,6 @@ import pytest
 
 from bot.newsroom import Newsroom
 from bot.settings import Settings
-from ingest.chunking import chunk_article
 from retrieval import prompts
 from retrieval.llm import ChatModelUnavailable, LLMAnswerer, chat_model_from_spec
 from retrieval.models import Article, RetrievedChunk
@@ -18,6 +17,7 @@ from retrieval.search import Retriever
 from retrieval.service import AskService, Limits
 from retrieval.store import ChromaStore, embedded_client
 from tests.retrieval.fake_openai import FakeOpenAI
+from tests.retrieval.stores import write
 
 MEETING = (
     "The harbour minister Aino Varga met the fisheries envoy Tomas Reed in Port Ellery on Tuesday. "
@@ -204,8 +204,7 @@ BARGE = (
 def summarizer(fake: FakeOpenAI, tmp_path, embedder) -> AskService:
     store = ChromaStore(embedded_client(tmp_path / "chroma"), embedder.name)
     art = Article(id="barge", title="Floating library opens in the harbour", body=BARGE, source="Gazette")
-    chunks = chunk_article(art, max_tokens=256)
-    store.write_article("ns", art, chunks, embedder.embed([c.text for c in chunks]))
+    write(store, embedder, art, max_tokens=256)
     return AskService(Retriever(store, embedder), answerer(fake))
 
 

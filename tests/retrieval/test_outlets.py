@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from ingest.chunking import chunk_article
 from retrieval.models import Article
 from retrieval.outlets import outlet_named
 from retrieval.search import Retriever
 from retrieval.service import AskService
 from retrieval.store import ChromaStore, embedded_client
+from tests.retrieval.stores import write
 
 OUTLETS = {"usatoday.com", "The Lindmoor Courier", "cnn.com", "Harbour Gazette"}
 ASKED = datetime(2024, 5, 17, 12, tzinfo=UTC)
@@ -46,12 +46,12 @@ def _article(aid: str, source: str, body: str) -> Article:
 @pytest.fixture
 def asker(tmp_path: Path, embedder) -> AskService:
     store = ChromaStore(embedded_client(tmp_path / "chroma"), embedder.name)
-    for art in (
+    write(
+        store,
+        embedder,
         _article("courier", "The Lindmoor Courier", "The council approved the budget of 3 million crowns."),
         _article("gazette", "Harbour Gazette", "The council approved the budget of 5 million crowns."),
-    ):
-        chunks = chunk_article(art)
-        store.write_article("ns", art, chunks, embedder.embed([c.text for c in chunks]))
+    )
     return AskService(Retriever(store, embedder))
 
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from ingest.chunking import chunk_article
 from retrieval.models import Article
 from retrieval.search import Retriever
 from retrieval.service import AskService, Limits
 from retrieval.store import ChromaStore, embedded_client
 from retrieval.stories import coverage_subject, timeline_subject
+from tests.retrieval.stores import write
 
 ASKED = datetime(2024, 6, 1, 12, tzinfo=UTC)
 
@@ -90,9 +90,7 @@ STORIES = [
 @pytest.fixture
 def asker(tmp_path: Path, embedder) -> AskService:
     store = ChromaStore(embedded_client(tmp_path / "chroma"), embedder.name)
-    for art in STORIES:
-        chunks = chunk_article(art)
-        store.write_article("ns", art, chunks, embedder.embed([c.text for c in chunks]))
+    write(store, embedder, *STORIES)
     return AskService(Retriever(store, embedder))
 
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from ingest.chunking import chunk_article
 from retrieval.models import Article
 from retrieval.search import Retriever
 from retrieval.service import AskService
 from retrieval.store import ChromaStore, embedded_client
 from retrieval.timeframe import time_window
+from tests.retrieval.stores import write
 
 ASKED = datetime(2024, 5, 17, 12, tzinfo=UTC)
 
@@ -64,7 +64,9 @@ def _article(aid: str, title: str, body: str, published: datetime) -> Article:
 @pytest.fixture
 def asker(tmp_path: Path, embedder) -> AskService:
     store = ChromaStore(embedded_client(tmp_path / "chroma"), embedder.name)
-    for art in (
+    write(
+        store,
+        embedder,
         _article(
             "march",
             "Council approves harbour budget",
@@ -77,9 +79,7 @@ def asker(tmp_path: Path, embedder) -> AskService:
             "The Lindmoor council approved the school budget of 5 million crowns on Monday.",
             datetime(2024, 5, 13, tzinfo=UTC),
         ),
-    ):
-        chunks = chunk_article(art)
-        store.write_article("ns", art, chunks, embedder.embed([c.text for c in chunks]))
+    )
     return AskService(Retriever(store, embedder))
 
 
