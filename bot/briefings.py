@@ -1,4 +1,5 @@
-"""Daily briefings: which server wants its newest stories posted, where, and at what hour (UTC).
+"""Daily briefings: which server wants its newest stories posted, where, at what hour, in which
+time zone.
 
 Kept in SQLite under the data directory, like the feed registry: a restart keeps the schedule and
 the day last posted, so a briefing is posted once a day however often the bot restarts.
@@ -9,25 +10,67 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from retrieval.errors import NewsdeskError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS briefings (
-    guild_id INTEGER PRIMARY KEY, channel_id INTEGER NOT NULL, hour INTEGER NOT NULL, last_posted TEXT
+    guild_id INTEGER PRIMARY KEY, channel_id INTEGER NOT NULL, hour INTEGER NOT NULL, last_posted TEXT,
+    timezone TEXT NOT NULL DEFAULT 'UTC'
 );
 """
+_SELECT = "SELECT guild_id, channel_id, hour, last_posted, timezone FROM briefings"
+
+
+class UnknownTimeZone(NewsdeskError):
+    """A time zone name that is not in the IANA database."""
+
+
+@cache
+def zone_names() -> tuple[str, ...]:
+    """Every IANA time zone name, sorted."""
+    return tuple(sorted(available_timezones()))
+
+
+def time_zone(name: str) -> str:
+    """The IANA name of the time zone called ``name`` ("europe/paris" gives "Europe/Paris"),
+    else an error naming it."""
+    wanted = name.strip()
+    for known in (wanted, *(z for z in zone_names() if z.lower() == wanted.lower())):
+        try:
+            ZoneInfo(known)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+        return known
+    raise UnknownTimeZone(
+        f"unknown time zone {name!r}: give a name like Europe/Paris, America/New_York or UTC"
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Briefing:
-    """One server's daily briefing: posted in ``channel_id`` once a day from ``hour`` (UTC)."""
+    """One server's daily briefing: posted in ``channel_id`` once a day from ``hour`` in
+    ``timezone``; ``last_posted`` is that zone's date of the last one."""
 
     guild_id: int
     channel_id: int
     hour: int
     last_posted: date | None = None
+    timezone: str = "UTC"
+
+    def local(self, now: datetime) -> datetime:
+        """``now`` (aware) in the briefing's time zone."""
+        return now.astimezone(ZoneInfo(self.timezone))
+
+    def due(self, now: datetime) -> bool:
+        """Whether today's briefing, in its time zone, is due at ``now`` and not posted yet."""
+        local = self.local(now)
+        return local.hour >= self.hour and (self.last_posted is None or self.last_posted < local.date())
 
 
 class Briefings:
@@ -48,31 +91,37 @@ class Briefings:
             with conn:
                 yield conn
 
-    def set(self, guild_id: int, channel_id: int, hour: int, now: datetime) -> Briefing:
-        """Post ``guild_id``'s briefing in ``channel_id`` daily from ``hour``. The first comes at the
-        next such hour: today's has passed when ``now`` is later (a new schedule posts nothing at
-        once, a changed one keeps the day it last posted)."""
+    def set(
+        self, guild_id: int, channel_id: int, hour: int, now: datetime, timezone: str = "UTC"
+    ) -> Briefing:
+        """Post ``guild_id``'s briefing in ``channel_id`` daily from ``hour`` in ``timezone``. The
+        first comes at the next such hour: today's has passed when ``now`` is later there (a new
+        schedule posts nothing at once; a changed one keeps the day it last posted).
+
+        Raises:
+            ValueError: ``hour`` is not 0-23.
+            UnknownTimeZone: ``timezone`` is not an IANA time zone name.
+        """
         if not 0 <= hour <= 23:
             raise ValueError(f"hour {hour} is not 0-23")
         before = self.get(guild_id)
-        last = before.last_posted if before else None
-        if now.hour >= hour and (last is None or last < now.date()):
-            last = now.date()
-        briefing = Briefing(guild_id, channel_id, hour, last)
+        briefing = Briefing(
+            guild_id, channel_id, hour, before.last_posted if before else None, time_zone(timezone)
+        )
+        if briefing.due(now):  # today's hour has passed: the first is tomorrow
+            briefing = replace(briefing, last_posted=briefing.local(now).date())
+        last = briefing.last_posted.isoformat() if briefing.last_posted else None
         with self._db() as db:
             db.execute(
-                "INSERT OR REPLACE INTO briefings (guild_id, channel_id, hour, last_posted)"
-                " VALUES (?, ?, ?, ?)",
-                (guild_id, channel_id, hour, last.isoformat() if last else None),
+                "INSERT OR REPLACE INTO briefings (guild_id, channel_id, hour, last_posted, timezone)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (guild_id, channel_id, hour, last, briefing.timezone),
             )
         return briefing
 
     def get(self, guild_id: int) -> Briefing | None:
         with self._db() as db:
-            row = db.execute(
-                "SELECT guild_id, channel_id, hour, last_posted FROM briefings WHERE guild_id = ?",
-                (guild_id,),
-            ).fetchone()
+            row = db.execute(_SELECT + " WHERE guild_id = ?", (guild_id,)).fetchone()
         return _briefing(row) if row else None
 
     def remove(self, guild_id: int) -> Briefing | None:
@@ -83,21 +132,19 @@ class Briefings:
         return found
 
     def due(self, now: datetime) -> list[Briefing]:
-        """The briefings whose hour has come today (``now``, UTC) and that have not posted today."""
+        """The briefings whose hour has come today in their time zone, not posted yet today."""
         with self._db() as db:
-            rows = db.execute(
-                "SELECT guild_id, channel_id, hour, last_posted FROM briefings"
-                " WHERE hour <= ? AND (last_posted IS NULL OR last_posted < ?) ORDER BY guild_id",
-                (now.hour, now.date().isoformat()),
-            ).fetchall()
-        return [_briefing(row) for row in rows]
+            rows = db.execute(_SELECT + " ORDER BY guild_id").fetchall()
+        return [b for b in map(_briefing, rows) if b.due(now)]
 
     def posted(self, guild_id: int, day: date) -> None:
-        """Note that ``guild_id``'s briefing for ``day`` is done (posted, or nothing to post)."""
+        """Note that ``guild_id``'s briefing for ``day`` (its zone's date) is done: posted, or
+        nothing to post."""
         with self._db() as db:
             db.execute("UPDATE briefings SET last_posted = ? WHERE guild_id = ?", (day.isoformat(), guild_id))
 
 
-def _briefing(row: tuple[int, int, int, str | None]) -> Briefing:
-    guild_id, channel_id, hour, last = row
-    return Briefing(int(guild_id), int(channel_id), int(hour), date.fromisoformat(last) if last else None)
+def _briefing(row: tuple[int, int, int, str | None, str]) -> Briefing:
+    guild_id, channel_id, hour, last, zone = row
+    day = date.fromisoformat(last) if last else None
+    return Briefing(int(guild_id), int(channel_id), int(hour), day, str(zone))

@@ -1,4 +1,5 @@
-"""``/briefing on|off``: the server's newest stories, posted in a channel once a day."""
+"""``/briefing on|off``: the server's newest stories, posted in a channel once a day at an hour of
+the server's time zone."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.briefings import Briefing, Briefings
+from bot.briefings import Briefing, Briefings, zone_names
 from bot.cogs.ask import Ask
 from bot.cogs.feeds import check_announce_channel
 from bot.followups import Asked, Turn
 from bot.permissions import manager_only
-from bot.render_discord import NO_PINGS, answer_messages
+from bot.render_discord import CHOICES_LIMIT, NO_PINGS, answer_messages
 from retrieval.service import Limits
 
 if TYPE_CHECKING:
@@ -51,7 +52,8 @@ class DailyBriefing(commands.Cog, name="Briefing"):
     @briefing.command(name="on")
     @app_commands.describe(
         channel="Where to post the briefing",
-        hour="Hour of the day to post it, in UTC (0-23; default 8)",
+        hour="Hour of the day to post it (0-23; default 8)",
+        timezone="Time zone of that hour, like Europe/Paris (default UTC); start typing to pick one",
     )
     @manager_only()
     async def on(
@@ -59,20 +61,31 @@ class DailyBriefing(commands.Cog, name="Briefing"):
         interaction: discord.Interaction[Any],
         channel: discord.TextChannel,
         hour: app_commands.Range[int, 0, 23] = 8,
+        timezone: app_commands.Range[str, 1, 64] = "UTC",
     ) -> None:
-        """Post the stories of the past day here every day at this hour (UTC)."""
+        """Post the stories of the past day here every day at this hour."""
         assert interaction.guild_id is not None  # noqa: S101 - manager_only refuses DMs
         check_announce_channel(channel, interaction.guild_id)
         now = datetime.now(UTC)
-        done = await asyncio.to_thread(self.schedules.set, interaction.guild_id, channel.id, hour, now)
-        first = "today" if done.last_posted != now.date() else "tomorrow"
+        done = await asyncio.to_thread(
+            self.schedules.set, interaction.guild_id, channel.id, hour, now, timezone
+        )
+        first = "tomorrow" if done.last_posted == done.local(now).date() else "today"
         await interaction.response.send_message(
-            f"Every day at {hour:02d}:00 UTC, starting {first}, I'll post the stories of the past day "
-            f"in {channel.mention} (nothing on a day without news). Members can reply to it to ask "
-            'about a story, like "summarize [2]". `/briefing off` stops it.',
+            f"Every day at {hour:02d}:00 {done.timezone}, starting {first}, I'll post the stories of "
+            f"the past day in {channel.mention} (nothing on a day without news). Members can reply "
+            'to it to ask about a story, like "summarize [2]". `/briefing off` stops it.',
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )
+
+    @on.autocomplete("timezone")
+    async def timezone_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        wanted = current.strip().lower().replace(" ", "_")
+        found = [z for z in zone_names() if wanted in z.lower()]
+        return [app_commands.Choice(name=z, value=z) for z in found[:CHOICES_LIMIT]]
 
     @briefing.command(name="off")
     @manager_only()
@@ -102,7 +115,7 @@ class DailyBriefing(commands.Cog, name="Briefing"):
         for briefing in await asyncio.to_thread(self.schedules.due, now):
             if await self.post(briefing, now):
                 posted += 1
-            await asyncio.to_thread(self.schedules.posted, briefing.guild_id, now.date())
+            await asyncio.to_thread(self.schedules.posted, briefing.guild_id, briefing.local(now).date())
         return posted
 
     async def post(self, briefing: Briefing, now: datetime) -> bool:
@@ -118,7 +131,7 @@ class DailyBriefing(commands.Cog, name="Briefing"):
         if not answer.citations:  # no news today: nothing to post
             return False
         texts = answer_messages(answer)
-        texts[0] = f"**Daily briefing, {now:%Y-%m-%d}**\n{texts[0]}"
+        texts[0] = f"**Daily briefing, {briefing.local(now):%Y-%m-%d}**\n{texts[0]}"
         sent = []
         for text in texts:
             try:

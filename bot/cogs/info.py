@@ -34,7 +34,7 @@ message's claim, shown to you alone.
 files (Manage Server or a manager role).
 **/forget** `article` — remove an article (Manage Server or a manager role).
 **/export** — the whole library as a file that /ingest reads back (Manage Server or a manager role).
-**/briefing on** `channel` `[hour]` — post the past day's stories there every day \
+**/briefing on** `channel` `[hour]` `[timezone]` — post the past day's stories there every day \
 (Manage Server or a manager role).
 
 Each server has its own library: nothing added here shows up anywhere else. \

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.briefings import Briefing, Briefings
+from bot.briefings import Briefing, Briefings, UnknownTimeZone
 from retrieval.models import Article
 from tests.bot.fake_discord import Recorded
 
@@ -35,6 +35,21 @@ def test_a_briefing_is_due_once_a_day_from_its_hour(tmp_path: Path) -> None:
     assert again.remove(1) is None and again.get(1) is None
     with pytest.raises(ValueError, match="hour 24"):
         again.set(3, 30, 24, morning)
+
+
+def test_a_briefing_keeps_the_hour_and_the_date_of_its_time_zone(tmp_path: Path) -> None:
+    schedules = Briefings(tmp_path / "briefings.sqlite3")
+    evening = datetime(2026, 1, 14, 20, tzinfo=UTC)  # 05:00 on the 15th in Tokyo
+    tokyo = schedules.set(1, 10, 8, evening, timezone="asia/tokyo")
+    assert (tokyo.timezone, tokyo.last_posted) == ("Asia/Tokyo", None)  # its 08:00 is still to come
+    assert schedules.due(evening.replace(hour=22)) == []  # 07:00 in Tokyo
+    assert [b.guild_id for b in schedules.due(evening.replace(hour=23))] == [1]  # 08:00 in Tokyo
+    schedules.posted(1, tokyo.local(evening.replace(hour=23)).date())
+    assert schedules.get(1).last_posted == date(2026, 1, 15)  # Tokyo's date, not UTC's
+    assert schedules.due(datetime(2026, 1, 15, 12, tzinfo=UTC)) == []  # 21:00 the same day there
+    with pytest.raises(UnknownTimeZone, match="unknown time zone 'Mars/Olympus'"):
+        schedules.set(2, 20, 8, evening, timezone="Mars/Olympus")
+    assert schedules.get(2) is None
 
 
 def _texts(requests: list[Recorded]) -> list[str]:
@@ -67,6 +82,22 @@ async def test_the_briefing_posts_the_days_stories_once_and_replies_follow_up_on
     await harness.wait(turned_on)
     (reply,) = _texts(fake.token_requests(turned_on))
     assert reply.startswith("Every day at 08:00 UTC, starting ") and f"in <#{desk}>" in reply
+
+    zones = await harness.command(
+        "briefing", {"timezone": "paris"}, guild=guild, user=editor, subcommand="on", autocomplete="timezone"
+    )
+    choices = next(r for r in zones if r.payload and r.payload.get("type") == 8).payload["data"]["choices"]
+    assert {"name": "Europe/Paris", "value": "Europe/Paris"} in choices
+    wrong = await harness.push(
+        "briefing",
+        {"hour": 8, "timezone": "Mars/Olympus"},
+        guild=guild,
+        user=editor,
+        subcommand="on",
+        channels=desk_option,
+    )
+    await harness.wait(wrong)
+    assert any("unknown time zone 'Mars/Olympus'" in t for t in _texts(fake.token_requests(wrong)))
 
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
     stories = [
