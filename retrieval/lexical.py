@@ -200,6 +200,22 @@ class LexicalIndex:
             out.append(to_retrieved(snap.ids[i], entry.text, entry.meta, float(snap.published_ts[i])))
         return out
 
+    def rarest(self, namespace: str, text: str) -> str | None:
+        """Of the content words of ``text``, the one the fewest chunks hold (none for a word no
+        chunk holds): its most specific word, "hush" in "the Trump hush money trial"."""
+        words = list(dict.fromkeys(terms(text)))
+        snap = self.snapshot(namespace)
+        if not words or snap.bm25 is None:
+            return words[0] if words else None
+        vocab = snap.bm25.vocab_dict
+        indptr = snap.bm25.scores["indptr"]
+
+        def chunks_holding(word: str) -> int:
+            at = vocab.get(word)
+            return 0 if at is None or at + 1 >= len(indptr) else int(indptr[at + 1] - indptr[at])
+
+        return min(words, key=chunks_holding)
+
     def passages(self, namespace: str, article: str) -> list[RetrievedChunk]:
         """The chunks of the article with this id, in reading order (none when it is not stored)."""
         snap = self.snapshot(namespace)

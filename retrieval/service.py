@@ -228,7 +228,10 @@ class AskService:
         if not retrieved:
             return self.answerer.answer(question, [], as_of=as_of)
         passages = self.retriever.lexical.passages
-        picks = articles_about(subject, retrieved, lambda aid: next(iter(passages(namespace, aid)), None))
+        rarest = self.retriever.lexical.rarest(namespace, subject)
+        picks = articles_about(
+            subject, retrieved, lambda aid: next(iter(passages(namespace, aid)), None), rarest
+        )
         listed = timeline if kind == "timeline" else coverage
         answer = listed(question, subject, picks, retrieved)
         log.info("%s namespace=%s listed=%d", kind, namespace, len(answer.citations))

@@ -82,9 +82,13 @@ def articles_about(
     subject: str,
     retrieved: Sequence[RetrievedChunk],
     opening: Callable[[str], RetrievedChunk | None] = lambda _: None,
+    rarest: str | None = None,
 ) -> list[Pick]:
     """The articles in ``retrieved`` (best first) that are about ``subject``, best first, each
-    with the sentence that stands for it. ``opening`` gives an article's first chunk by its id.
+    with the sentence that stands for it. ``opening`` gives an article's first chunk by its id;
+    ``rarest`` is the subject's most specific word in the library (see
+    :meth:`LexicalIndex.rarest`), which an article about it must hold: "hush" of "the Trump hush
+    money trial", where "Trump" and "trial" alone would also find other trials.
 
     An article is about the subject when one of its sentences says most of it (see
     :data:`MIN_COVERAGE`; the headline counts half). It stands by its lede, what its news was,
@@ -98,6 +102,8 @@ def articles_about(
     reader = ExtractiveAnswerer()
     wanted = set(terms(subject))
     names = set(terms(" ".join(_NAME.findall(subject))))
+    if rarest:
+        names.add(rarest)
     about: list[Pick] = []
     passing: list[Pick] = []
     seen: set[str] = set()

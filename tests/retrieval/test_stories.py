@@ -12,6 +12,7 @@ from retrieval.search import Retriever
 from retrieval.service import AskService, Limits
 from retrieval.store import ChromaStore, embedded_client
 from retrieval.stories import coverage_subject, timeline_subject
+from retrieval.terms import terms
 from tests.retrieval.stores import write
 
 ASKED = datetime(2024, 6, 1, 12, tzinfo=UTC)
@@ -181,3 +182,10 @@ def test_coverage_quotes_each_outlets_best_article_on_the_story(asker):
     )
     assert one.text.splitlines()[0] == "The night ferry dispute: only one outlet here reported it."
     assert [c.article_id for c in one.citations] == ["petition"]
+
+
+def test_an_article_about_a_story_holds_its_most_specific_word(asker):
+    # "night" and "ferry" are in every ferry story; only one is about the petition
+    assert asker.retriever.lexical.rarest("ns", "the night ferry petition") == terms("petition")[0]
+    answer = asker.ask("timeline of the night ferry petition", "ns", as_of=ASKED)
+    assert [c.article_id for c in answer.citations] == ["petition"]
