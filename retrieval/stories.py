@@ -160,7 +160,7 @@ def coverage(
             break
     heading = f"{_capital(subject)}, as each outlet reported it:"
     if len(chosen) == 1:
-        heading = f"{_capital(subject)}: only one outlet here reported it."
+        heading = f"{_capital(subject)}: the articles found on it are from one outlet only."
     return _listed(
         question, subject, heading, chosen, retrieved, lambda c: outlet_and_day(c) or "unknown outlet"
     )

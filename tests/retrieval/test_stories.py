@@ -180,7 +180,10 @@ def test_coverage_quotes_each_outlets_best_article_on_the_story(asker):
     one = asker.ask(
         "media coverage of the night ferry dispute", "ns", as_of=ASKED, limits=Limits(outlet="Gazette")
     )
-    assert one.text.splitlines()[0] == "The night ferry dispute: only one outlet here reported it."
+    assert (
+        one.text.splitlines()[0]
+        == "The night ferry dispute: the articles found on it are from one outlet only."
+    )
     assert [c.article_id for c in one.citations] == ["petition"]
 
 
