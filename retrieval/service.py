@@ -226,7 +226,12 @@ class AskService:
             subject, namespace, k=3 * TIMELINE_SIZE, as_of=as_of, window=window, source=outlet
         )
         if not retrieved:
-            return self.answerer.answer(question, [], as_of=as_of)
+            if not self.retriever.lexical.snapshot(namespace).ids:
+                return self.answerer.answer(question, [], as_of=as_of)  # nothing ingested: say how to add
+            if described := _described(outlet, window):
+                return Answer(question, f"No articles {described} are stored here.", "empty")
+            day = (as_of or datetime.now(UTC)).date().isoformat()
+            return Answer(question, f"No article stored here was published by {day}.", "empty")
         passages = self.retriever.lexical.passages
         rarest = self.retriever.lexical.rarest(namespace, subject)
         picks = articles_about(

@@ -192,3 +192,16 @@ def test_an_article_about_a_story_holds_its_most_specific_word(asker):
     assert asker.retriever.lexical.rarest("ns", "the night ferry petition") == terms("petition")[0]
     answer = asker.ask("timeline of the night ferry petition", "ns", as_of=ASKED)
     assert [c.article_id for c in answer.citations] == ["petition"]
+
+
+def test_a_story_asked_of_a_period_or_outlet_without_articles_says_so(asker):
+    may = Limits(outlet="Gazette", since=datetime(2024, 5, 1, tzinfo=UTC))
+    answer = asker.ask("timeline of the night ferry dispute", "ns", as_of=ASKED, limits=may)
+    assert (answer.mode, answer.text) == (
+        "empty",
+        "No articles from Gazette published since 2024-05-01 are stored here.",
+    )
+    early = asker.ask(
+        "media coverage of the night ferry dispute", "ns", as_of=datetime(2023, 1, 1, tzinfo=UTC)
+    )
+    assert early.text == "No article stored here was published by 2023-01-01."
