@@ -91,25 +91,23 @@ def articles_about(
     money trial", where "Trump" and "trial" alone would also find other trials.
 
     An article is about the subject when one of its sentences says most of it (see
-    :data:`MIN_COVERAGE`; the headline counts half). It stands by its lede, what its news was,
-    when the lede says that much of the subject too, else by its sentence that says the most.
-    An article must name every name the subject holds ("Baltimore" in "the Baltimore bridge
-    collapse": another city's bridge is another story). Only articles whose headline names part
-    of the subject are kept, so a story that mentions it in passing is left out, unless no
-    headline names it at all. A sentence already picked
-    (boilerplate an outlet repeats under every story) is not picked again.
+    :data:`MIN_COVERAGE`; the headline counts half) and it holds every name the subject gives
+    ("Baltimore" in "the Baltimore bridge collapse": another city's bridge is another story). It
+    stands by its lede, what its news was, when the lede says that much of the subject too, else
+    by its sentence that says the most. Only articles whose headline names part of the subject
+    are kept, so a story that mentions it in passing is left out, unless no headline names it at
+    all. A sentence already picked (boilerplate an outlet repeats under every story) is not
+    picked again.
     """
     reader = ExtractiveAnswerer()
     wanted = set(terms(subject))
-    names = set(terms(" ".join(_NAME.findall(subject))))
-    if rarest:
-        names.add(rarest)
+    required = set(terms(" ".join(_NAME.findall(subject)))) | ({rarest} if rarest else set())
     about: list[Pick] = []
     passing: list[Pick] = []
     seen: set[str] = set()
     said: set[str] = set()
     for chunk in retrieved:
-        if chunk.article_id in seen or not names <= set(terms(f"{chunk.title} {chunk.text}")):
+        if chunk.article_id in seen or not required <= set(terms(f"{chunk.title} {chunk.text}")):
             continue
         best = _best(reader, subject, chunk)
         if best is None:
@@ -185,9 +183,7 @@ def _capital(subject: str) -> str:
     return subject[:1].upper() + subject[1:]
 
 
-def _lede(
-    reader: ExtractiveAnswerer, subject: str, first: RetrievedChunk | None
-) -> tuple[RetrievedChunk, int, int] | None:
+def _lede(reader: ExtractiveAnswerer, subject: str, first: RetrievedChunk | None) -> Pick | None:
     """The article's lede, when it says most of ``subject``."""
     span = lead_span(first) if first is not None else None
     if first is None or span is None:
@@ -198,9 +194,7 @@ def _lede(
     return None
 
 
-def _best(
-    reader: ExtractiveAnswerer, subject: str, chunk: RetrievedChunk
-) -> tuple[RetrievedChunk, int, int] | None:
+def _best(reader: ExtractiveAnswerer, subject: str, chunk: RetrievedChunk) -> Pick | None:
     """The chunk's sentence that says most of ``subject``, when it says enough."""
     best = next(iter(reader.rank_sentences(subject, [chunk])), None)
     if best is None or best.coverage < MIN_COVERAGE:
