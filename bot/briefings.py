@@ -137,11 +137,17 @@ class Briefings:
             rows = db.execute(_SELECT + " ORDER BY guild_id").fetchall()
         return [b for b in map(_briefing, rows) if b.due(now)]
 
-    def posted(self, guild_id: int, day: date) -> None:
-        """Note that ``guild_id``'s briefing for ``day`` (its zone's date) is done: posted, or
-        nothing to post."""
+    def claim(self, guild_id: int, day: date) -> bool:
+        """Take ``guild_id``'s briefing for ``day`` (its zone's date) to post it: ``False`` when it
+        was taken already (by another bot process sharing this file), so a day is posted at most
+        once."""
         with self._db() as db:
-            db.execute("UPDATE briefings SET last_posted = ? WHERE guild_id = ?", (day.isoformat(), guild_id))
+            taken = db.execute(
+                "UPDATE briefings SET last_posted = ? WHERE guild_id = ?"
+                " AND (last_posted IS NULL OR last_posted < ?)",
+                (day.isoformat(), guild_id, day.isoformat()),
+            )
+        return taken.rowcount == 1
 
 
 def _briefing(row: tuple[int, int, int, str | None, str]) -> Briefing:

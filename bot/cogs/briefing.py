@@ -110,12 +110,18 @@ class DailyBriefing(commands.Cog, name="Briefing"):
         await self.bot.wait_until_ready()
 
     async def post_due(self, now: datetime) -> int:
-        """Post every briefing whose hour has come today; returns how many were posted."""
+        """Post every briefing of this bot's servers whose hour has come today; returns how many
+        were posted. Each is claimed first, so two processes sharing the data directory never
+        post one twice (a failed post is not retried that day)."""
         posted = 0
         for briefing in await asyncio.to_thread(self.schedules.due, now):
+            if self.bot.get_guild(briefing.guild_id) is None:  # another bot's server
+                continue
+            day = briefing.local(now).date()
+            if not await asyncio.to_thread(self.schedules.claim, briefing.guild_id, day):
+                continue
             if await self.post(briefing, now):
                 posted += 1
-            await asyncio.to_thread(self.schedules.posted, briefing.guild_id, briefing.local(now).date())
         return posted
 
     async def post(self, briefing: Briefing, now: datetime) -> bool:

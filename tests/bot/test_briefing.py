@@ -21,7 +21,8 @@ def test_a_briefing_is_due_once_a_day_from_its_hour(tmp_path: Path) -> None:
     schedules.set(2, 20, 5, morning)  # set after it: the first one is tomorrow
     assert schedules.due(morning) == []
     assert [b.guild_id for b in schedules.due(morning.replace(hour=8))] == [1]
-    schedules.posted(1, morning.date())
+    assert schedules.claim(1, morning.date())
+    assert not schedules.claim(1, morning.date())  # taken: a second process does not post it again
     assert schedules.due(morning.replace(hour=23)) == []
     tomorrow = morning + timedelta(days=1)
     assert [b.guild_id for b in schedules.due(tomorrow)] == [2]
@@ -44,7 +45,7 @@ def test_a_briefing_keeps_the_hour_and_the_date_of_its_time_zone(tmp_path: Path)
     assert (tokyo.timezone, tokyo.last_posted) == ("Asia/Tokyo", None)  # its 08:00 is still to come
     assert schedules.due(evening.replace(hour=22)) == []  # 07:00 in Tokyo
     assert [b.guild_id for b in schedules.due(evening.replace(hour=23))] == [1]  # 08:00 in Tokyo
-    schedules.posted(1, tokyo.local(evening.replace(hour=23)).date())
+    assert schedules.claim(1, tokyo.local(evening.replace(hour=23)).date())
     assert schedules.get(1).last_posted == date(2026, 1, 15)  # Tokyo's date, not UTC's
     assert schedules.due(datetime(2026, 1, 15, 12, tzinfo=UTC)) == []  # 21:00 the same day there
     with pytest.raises(UnknownTimeZone, match="unknown time zone 'Mars/Olympus'"):
@@ -127,7 +128,10 @@ async def test_the_briefing_posts_the_days_stories_once_and_replies_follow_up_on
     cog = harness.bot.get_cog("Briefing")
 
     assert await cog.post_due(tomorrow.replace(hour=7)) == 0  # before its hour
+    # a server this bot is not in (another bot sharing the data directory) is left to that bot
+    cog.schedules.set(999, 1, 8, tomorrow.replace(hour=1))
     assert await cog.post_due(tomorrow) == 1
+    assert cog.schedules.get(999).last_posted is None
     assert await cog.post_due(tomorrow + timedelta(hours=5)) == 0  # once a day
     (posted,) = [r for r in fake.requests_to("POST", f"/channels/{desk}/messages")]
     text = posted.payload["content"]
