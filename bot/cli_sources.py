@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.library import export_lines, matching, parse_day, published_day, selection_label
+from bot.library import export_lines, export_record, matching, parse_day, published_day, selection_label
 from bot.newsroom import Newsroom
 from bot.render_text import added_line, article_line, counted
 from retrieval.errors import ArticleNotFound, NewsdeskError
@@ -150,8 +150,8 @@ def cmd_show(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     with namespace_named(args.key, args.namespace):
         article = room.article_sync(args.key, args.namespace)
     if args.json:
-        row = json.loads(export_lines([article])[0])  # the ingest format, and where it came from
-        out.write(json.dumps({**row, **provenance(article)}, ensure_ascii=False) + "\n")
+        row = {**export_record(article), **provenance(article)}  # the ingest format, and its origin
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
         return 0
     lines = [article.title, ", ".join(b for b in (article.source, published_day(article)) if b)]
     if article.url:

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, time
+from typing import Any
 
 from ingest.errors import ParseError
 from ingest.parsing import parse_date
@@ -56,23 +57,21 @@ def selection_label(query: str | None, since: str | None, until: str | None) -> 
     return ", ".join(parts)
 
 
+def export_record(article: Article) -> dict[str, Any]:
+    """An article as one object of the ingest format; ``id`` keeps its id on the way back."""
+    return {
+        "id": article.id,
+        "title": article.title,
+        "url": article.url,
+        "published_at": article.published_at.isoformat() if article.published_at else None,
+        "source": article.source,
+        "body": article.body,
+    }
+
+
 def export_lines(articles: Sequence[Article]) -> list[str]:
-    """Articles as JSON lines of the ingest format; ``id`` keeps each article's id on the way back."""
-    return [
-        json.dumps(
-            {
-                "id": a.id,
-                "title": a.title,
-                "url": a.url,
-                "published_at": a.published_at.isoformat() if a.published_at else None,
-                "source": a.source,
-                "body": a.body,
-            },
-            ensure_ascii=False,
-        )
-        + "\n"
-        for a in articles
-    ]
+    """Articles as JSON lines of the ingest format."""
+    return [json.dumps(export_record(a), ensure_ascii=False) + "\n" for a in articles]
 
 
 def published_day(article: ArticleSummary | Article) -> str:
