@@ -7,7 +7,8 @@ import json
 from typing import TextIO
 
 from bot.newsroom import Newsroom
-from ingest.feeds import FeedPoller
+from bot.render_text import counted
+from ingest.feeds import FeedPoller, feed_origin
 from ingest.fetch import check_url
 from ingest.subscriptions import Feed, FeedNotFound
 from retrieval.errors import NewsdeskError
@@ -27,9 +28,10 @@ def add_feeds_arguments(parser: argparse.ArgumentParser) -> None:
     p = sub.add_parser("list", help="subscribed feeds and their state")
     p.add_argument("--namespace", default=None)
     p.add_argument("--json", action="store_true")
-    p = sub.add_parser("remove", help="unsubscribe (ingested articles stay)")
+    p = sub.add_parser("remove", help="unsubscribe (ingested articles stay, unless --forget)")
     p.add_argument("url")
     p.add_argument("--namespace", default="default")
+    p.add_argument("--forget", action="store_true", help="also remove the articles the feed added")
     p = sub.add_parser("poll", help="poll due feeds now and ingest their new entries")
     p.add_argument("--namespace", default=None)
     p.add_argument("--all", action="store_true", help="poll every feed, due or not")
@@ -48,7 +50,7 @@ def cmd_feeds(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
         return 0
     if command == "remove":
         try:
-            poller.unsubscribe(args.url, args.namespace)
+            stored = poller.unsubscribe(args.url, args.namespace)
         except FeedNotFound as exc:
             wanted = {args.url, _normalised(args.url)}
             elsewhere = sorted({f.namespace for f in poller.registry.feeds() if f.url in wanted})
@@ -56,7 +58,9 @@ def cmd_feeds(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
                 raise
             hint = f" (followed in {', '.join(elsewhere)}: pass --namespace {elsewhere[0]})"
             raise FeedNotFound(f"{exc}{hint}") from None
-        out.write(f"unsubscribed {args.namespace} from {args.url}\n")
+        gone = room.forget_added_by_sync(feed_origin(stored), args.namespace) if args.forget else []
+        removed = f" and removed the {counted(len(gone), 'article')} it added" if args.forget else ""
+        out.write(f"unsubscribed {args.namespace} from {args.url}{removed}\n")
         return 0
     if command == "list":
         feeds = poller.registry.feeds(args.namespace)

@@ -191,6 +191,13 @@ class Newsroom:
         self.store.delete_article(namespace, found.id)
         return found
 
+    def forget_added_by_sync(self, added_by: str, namespace: str = "default") -> list[ArticleSummary]:
+        """Remove every article ``added_by`` stored (``feed:<url>``, ``discord:<user id>``)."""
+        gone = [a for a in self.store.articles(namespace) if a.added_by == added_by]
+        for article in gone:
+            self.store.delete_article(namespace, article.id)
+        return gone
+
     def articles_sync(self, namespace: str = "default") -> list[ArticleSummary]:
         """Every article of the namespace, newest first."""
         return self.store.articles(namespace)

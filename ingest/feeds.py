@@ -126,6 +126,11 @@ def article_from_entry(entry: FeedEntry, feed_url: str) -> Item:
         return (origin, ParseError(f"{origin}: {exc}"))
 
 
+def feed_origin(url: str) -> str:
+    """What the articles a feed added record as their :attr:`Article.added_by`."""
+    return f"feed:{url}"
+
+
 class FeedPoller:
     """Polls due feeds and ingests their new entries.
 
@@ -164,14 +169,16 @@ class FeedPoller:
             title = parse_feed(self.fetcher.fetch_sync(url).body, url).title
         return self.registry.add(url, namespace, title)
 
-    def unsubscribe(self, url: str, namespace: str = "default") -> None:
-        """Remove a subscription, by the URL as given or as :meth:`subscribe` normalised it.
+    def unsubscribe(self, url: str, namespace: str = "default") -> str:
+        """Remove a subscription, by the URL as given or as :meth:`subscribe` normalised it;
+        returns the URL it was stored under (its articles' :attr:`Article.added_by` names it).
 
         Raises:
             FeedNotFound: ``namespace`` is not subscribed to ``url``.
         """
         try:
             self.registry.remove(url, namespace)
+            return url
         except FeedNotFound:
             try:
                 normalised = str(check_url(url))
@@ -180,6 +187,7 @@ class FeedPoller:
             if normalised == url:
                 raise
             self.registry.remove(normalised, namespace)
+            return normalised
 
     def poll_due(self, now: datetime | None = None, namespace: str | None = None) -> list[PollResult]:
         """Poll every feed that is due (all namespaces unless one is given)."""
@@ -195,7 +203,7 @@ class FeedPoller:
             by_key = {e.key: e for e in parsed.entries}
             fresh = self.registry.unseen(feed.namespace, by_key)[: self.max_entries]
             items = [self._article(by_key[key], feed.url) for key in fresh]
-            report = self.ingestor.ingest_items(items, feed.namespace, added_by=f"feed:{feed.url}")
+            report = self.ingestor.ingest_items(items, feed.namespace, added_by=feed_origin(feed.url))
         except IngestError as exc:  # the feed's fault; an unreachable store propagates instead
             result.error = str(exc)
             result.next_poll_at = self.registry.record_failure(feed, now, self.interval, str(exc))

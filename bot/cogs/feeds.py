@@ -14,7 +14,8 @@ from discord.ext import commands, tasks
 from bot.discord_app import namespace_for
 from bot.permissions import Refusal, manager_only
 from bot.render_discord import CHOICES_LIMIT, NO_PINGS, TITLE_LIMIT, shorten, split_text
-from ingest.feeds import FeedPoller, PollResult
+from bot.render_text import counted
+from ingest.feeds import FeedPoller, PollResult, feed_origin
 from ingest.subscriptions import Feed
 from retrieval.fragments import web_link
 
@@ -136,15 +137,23 @@ class Feeds(commands.Cog):
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     @feed.command(name="remove")
-    @app_commands.describe(url="The feed's link, as /feed list shows it")
+    @app_commands.describe(
+        url="The feed's link, as /feed list shows it",
+        forget="Also remove the articles it added (a feed that turned out to be spam)",
+    )
     @manager_only()
-    async def remove(self, interaction: discord.Interaction[Any], url: str) -> None:
-        """Stop following a feed (articles already added stay)."""
+    async def remove(self, interaction: discord.Interaction[Any], url: str, forget: bool = False) -> None:
+        """Stop following a feed (the articles it added stay, unless you forget them too)."""
         namespace = namespace_for(interaction.guild_id)
-        await asyncio.to_thread(self.poller.unsubscribe, url.strip(), namespace)
-        await interaction.response.send_message(
-            f"No longer following <{url.strip()}>.", ephemeral=True, allowed_mentions=NO_PINGS
-        )
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        stored = await asyncio.to_thread(self.poller.unsubscribe, url.strip(), namespace)
+        text = f"No longer following <{url.strip()}>."
+        if forget:
+            gone = await asyncio.to_thread(
+                self.bot.newsroom.forget_added_by_sync, feed_origin(stored), namespace
+            )
+            text += f" Removed the {counted(len(gone), 'article')} it added."
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     @remove.autocomplete("url")
     async def remove_autocomplete(

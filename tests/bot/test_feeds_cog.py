@@ -151,6 +151,13 @@ async def test_feed_add_polls_in_the_background_and_announces_new_articles(
     removed = await _feed_command(harness, "remove", {"url": url}, guild=guild, user=editor)
     assert any("No longer following" in t for t in _ephemeral_texts(removed))
     assert newsroom.feeds.registry.feeds() == []
+    assert len(newsroom.store.articles(str(guild.id))) == 1  # its article stays
+
+    # a feed that turned out to be spam: follow it again, then remove it with what it added
+    await _feed_command(harness, "add", {"url": url}, guild=guild, user=editor)
+    forgot = await _feed_command(harness, "remove", {"url": url, "forget": True}, guild=guild, user=editor)
+    assert _ephemeral_texts(forgot) == [f"No longer following <{url}>. Removed the 1 article it added."]
+    assert newsroom.store.articles(str(guild.id)) == []
 
 
 async def test_a_feed_added_with_a_channel_announces_its_new_entry_there_once(

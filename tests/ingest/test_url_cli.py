@@ -97,6 +97,27 @@ def test_feed_is_subscribed_polled_and_ingested_once(
     assert run("feeds", "remove", url, "--namespace", "desk")[0] == 0
     code, _, err = run("feeds", "remove", url, "--namespace", "desk")
     assert code != 0 and err == f"error: no feed {url} in desk\n"
+    code, out, _ = run("sources", "--namespace", "desk", "--json")
+    assert [a["added_by"] for a in json.loads(out)] == [f"feed:{url}"]  # its article stayed
+
+
+def test_a_feed_removed_with_forget_takes_its_articles_along(
+    run: Run, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("NEWSDESK_ALLOW_PRIVATE_URLS", "true")
+    feed = rss([("1", "Minister resigns", httpserver.url_for("/story"), "teaser")])
+    httpserver.expect_request("/feed.xml").respond_with_data(feed, content_type="application/rss+xml")
+    httpserver.expect_request("/story").respond_with_data(article_page(), content_type="text/html")
+    url = httpserver.url_for("/feed.xml")
+    own = tmp_path / "own.txt"
+    own.write_text("Harbour board meets\nDATE: 2024-05-01\n\nThe harbour board met on Monday.\n", "utf-8")
+    assert run("ingest", str(own))[0] == 0  # an article of the library's own, not the feed's
+    assert run("feeds", "add", url)[0] == 0
+    assert run("feeds", "poll")[0] == 0
+    code, out, _ = run("feeds", "remove", url, "--forget")
+    assert code == 0 and out == f"unsubscribed default from {url} and removed the 1 article it added\n"
+    code, out, _ = run("sources", "--json")
+    assert [a["title"] for a in json.loads(out)] == ["Harbour board meets"]
 
 
 def test_feeds_add_refuses_a_page_that_is_not_a_feed(
