@@ -117,11 +117,17 @@ def next_turn(question: str, previous: Asked | None, replied: bool = False) -> T
     question a follow-up; otherwise only one that leans on it (:func:`refers_back`) is.
 
     Raises:
-        NoSuchSource: The question names a source number the previous answer does not have.
+        NoSuchSource: The question names a source number the previous answer does not have, or
+            asks only about a source ("summarize [2]") with no answer before it.
     """
-    if previous is None:
-        return Turn(question)
     named = source_named(question)
+    if previous is None:
+        if named is not None and not _asks_anything(named[1]):  # "summarize [2]" of nothing
+            raise NoSuchSource(
+                f"there is no answer before this one to take source [{named[0]}] from: "
+                "reply to an answer to ask about its sources"
+            )
+        return Turn(question)
     if named is not None:
         n, rest = named
         if not 1 <= n <= len(previous.sources):

@@ -105,9 +105,11 @@ def test_a_source_named_after_an_answer_is_asked_alone(chat, newsroom):
     assert len(asked) == 3
 
 
-def test_a_source_number_with_nothing_before_it_is_an_ordinary_question(chat):
-    out, asked = chat("summarize [2]")
-    assert asked == ["summarize [2]"] and "error" not in out
+def test_a_source_number_with_nothing_before_it_says_there_is_no_answer_to_take_it_from(chat):
+    out, asked = chat("summarize [2]", "Which guild did Vance meet, according to the minutes [1]?")
+    assert "error: there is no answer before this one to take source [2] from" in out
+    # a question of its own that happens to hold a marker is asked as it is
+    assert asked == ["Which guild did Vance meet, according to the minutes [1]?"]
 
 
 @pytest.mark.parametrize(
@@ -139,7 +141,12 @@ def test_a_turn_names_the_cited_article_and_what_to_ask_of_it():
     assert next_turn("when?", before) == Turn("who did Vance meet? when?", None, "who did Vance meet?")
     assert next_turn("Who won the vote?", before) == Turn("Who won the vote?")
     assert next_turn("Who won the vote?", before, replied=True).continues == "who did Vance meet?"
-    assert next_turn("summarize [3]", None) == Turn("summarize [3]")
+    assert (
+        next_turn("what did the minutes [3] say about fog?", None).query
+        == "what did the minutes [3] say about fog?"
+    )
+    with pytest.raises(NoSuchSource, match="no answer before this one"):
+        next_turn("summarize [3]", None)
     with pytest.raises(NoSuchSource, match=r"no source \[4\]; it cites \[1\] to \[3\]"):
         next_turn("summarize [4]", before)
     with pytest.raises(NoSuchSource, match=r"it cites no source"):
