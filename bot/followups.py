@@ -51,6 +51,23 @@ def asks_for_help(text: str) -> bool:
     return bool(_HELP.match(" ".join(text.split())))
 
 
+# A request for the timeline, or each outlet's coverage, of whatever the answer before was about.
+_IT = r"(?:it|this|that|them|the\s+story|this\s+story)"
+_TIMELINE_OF_IT = re.compile(
+    rf"""^\W*(?:and\s+)?(?:what'?s\s+|what\s+is\s+|show\s+me\s+|give\s+me\s+)?(?:the\s+|a\s+)?
+        (?:timeline|chronology)(?:\s+(?:of|for|on)\s+{_IT})?\W*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_COVERAGE_OF_IT = re.compile(
+    rf"""^\W*(?:and\s+)?(?:
+        how\s+did\s+(?:the\s+|other\s+|different\s+)?(?:outlets?|media|press|papers?|newspapers?)\s+
+            (?:cover|report\s+on|report)\s+{_IT}
+      | (?:the\s+)?(?:media\s+|press\s+)?coverage(?:\s+(?:of|on)\s+{_IT})?
+    )\W*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
 class NoSuchSource(NewsdeskError):
     """A follow-up names a source number the answer before it does not have."""
 
@@ -68,7 +85,7 @@ class Asked:
         """What to remember of ``answer`` to ``turn``. Asked of one article, the article's title
         goes in front of the query, so "when was it?" after "summarize [2]" searches that story."""
         sources = tuple(c.article_id for c in answer.citations)
-        query = turn.query
+        query = turn.story or turn.query
         titles = [c.title for c in answer.citations if c.article_id == turn.article]
         if turn.article and titles:
             query = " ".join(titles[0].split()) + (f" {query}" if _asks_anything(query) else "")
@@ -85,6 +102,7 @@ class Turn:
     article: str | None = None
     continues: str | None = None
     source: int = 0
+    story: str | None = None  # "timeline?" of the answer before: the question it was about
 
     def taken_as(self, shown: str) -> str:
         """How the question was taken, with ``shown`` for the question it continues: "Asked of
@@ -136,9 +154,23 @@ def next_turn(question: str, previous: Asked | None, replied: bool = False) -> T
             raise NoSuchSource(f"the answer before has no source [{n}]; it cites {cited}")
         query = rest if _asks_anything(rest) else "summarize"
         return Turn(query, previous.sources[n - 1], previous.query, n)
+    if story := _story_of_it(question):  # "timeline?", "how did the outlets cover it?"
+        subject = previous.query.rstrip("?.! ")
+        return Turn(story.format(subject), None, previous.query, story=previous.query)
     if replied or refers_back(question):
         return Turn(follow_up_query(previous.query, question), None, previous.query)
     return Turn(question)
+
+
+def _story_of_it(question: str) -> str | None:
+    """For a request about the story of the answer before ("timeline?", "and the coverage?",
+    "how did the outlets cover it?"), the request to make of that story, ``{}`` for its subject."""
+    text = " ".join(question.split())
+    if _TIMELINE_OF_IT.match(text):
+        return "timeline of {}"
+    if _COVERAGE_OF_IT.match(text):
+        return "how did the outlets cover {}"
+    return None
 
 
 def follow_up_query(previous: str, follow_up: str) -> str:

@@ -24,6 +24,10 @@ TIMELINE_SIZE = 8
 MIN_COVERAGE = 0.5
 # A capitalised word: a name, in a subject ("the Baltimore bridge collapse").
 _NAME = re.compile(r"\b[A-Z][\w'’.-]*")
+_QUESTION = re.compile(
+    r"(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|will|can|has|have|had)\b",
+    re.IGNORECASE,
+)
 # Words of the request itself, not of its subject.
 _REQUEST = frozenset("what show give tell make get need want see".split())
 _ASKS = re.compile(
@@ -134,7 +138,7 @@ def timeline(
     return _listed(
         question,
         subject,
-        f"{_capital(subject)}, oldest first:",
+        f"{_heading(subject)}, oldest first:",
         chosen,
         retrieved,
         lambda c: f"{c.published_at:%Y-%m-%d}" if c.published_at else "undated",
@@ -156,9 +160,9 @@ def coverage(
         chosen.append(pick)
         if len(chosen) == TIMELINE_SIZE:
             break
-    heading = f"{_capital(subject)}, as each outlet reported it:"
+    heading = f"{_heading(subject)}, as each outlet reported it:"
     if len(chosen) == 1:
-        heading = f"{_capital(subject)}: the articles found on it are from one outlet only."
+        heading = f"{_heading(subject)}, as one outlet reported it (the only one among the articles found):"
     return _listed(
         question, subject, heading, chosen, retrieved, lambda c: outlet_and_day(c) or "unknown outlet"
     )
@@ -179,7 +183,11 @@ def _listed(
     return Answer(question, heading + lines, "extractive", tuple(citations), tuple(retrieved))
 
 
-def _capital(subject: str) -> str:
+def _heading(subject: str) -> str:
+    """``subject`` at the head of a list: "The ferry dispute", or "Articles on “who did Vance
+    meet?”" for a question (a follow-up's "timeline?" takes the question before it)."""
+    if _QUESTION.match(subject):
+        return f"Articles on “{subject[:1].lower()}{subject[1:]}?”"
     return subject[:1].upper() + subject[1:]
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from bot import cli
 from bot.followups import Asked, NoSuchSource, Turn, asks_for_help, next_turn, refers_back, source_named
+from retrieval.models import Answer
 
 ARTICLES = Path(__file__).parent / "articles"
 
@@ -168,3 +169,30 @@ def test_help_in_chat_lists_what_to_try_and_asks_nothing(chat):
     assert "summarize [2]" in out and "timeline of" in out and "outlets cover" in out
     assert asked == ["Who did Admiral Vance meet?"]  # help was not searched, nor continued
     assert "follow-up" not in out
+
+
+@pytest.mark.parametrize(
+    ("question", "query"),
+    [
+        ("timeline?", "timeline of who did Vance meet"),
+        ("And the timeline of it?", "timeline of who did Vance meet"),
+        ("what's the chronology?", "timeline of who did Vance meet"),
+        ("how did the outlets cover it?", "how did the outlets cover who did Vance meet"),
+        ("and the media coverage?", "how did the outlets cover who did Vance meet"),
+    ],
+)
+def test_a_story_request_about_the_answer_before_takes_its_question(question, query):
+    before = Asked("who did Vance meet?", ("guild",))
+    turn = next_turn(question, before)
+    assert turn == Turn(query, None, "who did Vance meet?", story="who did Vance meet?")
+    # what comes after continues the question, not the request
+    assert Asked.of(turn, Answer(question, "", "empty")).query == "who did Vance meet?"
+
+
+def test_timeline_then_coverage_follow_the_first_question_in_chat(chat):
+    out, asked = chat("Who did Admiral Vance meet?", "timeline?", "how did the outlets cover it?")
+    assert asked[1:] == [
+        "timeline of Who did Admiral Vance meet",
+        "how did the outlets cover Who did Admiral Vance meet",
+    ]
+    assert "Articles on “who did Admiral Vance meet?”, oldest first:" in out

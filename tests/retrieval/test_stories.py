@@ -182,7 +182,7 @@ def test_coverage_quotes_each_outlets_best_article_on_the_story(asker):
     )
     assert (
         one.text.splitlines()[0]
-        == "The night ferry dispute: the articles found on it are from one outlet only."
+        == "The night ferry dispute, as one outlet reported it (the only one among the articles found):"
     )
     assert [c.article_id for c in one.citations] == ["petition"]
 
