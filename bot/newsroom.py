@@ -194,8 +194,8 @@ class Newsroom:
     def forget_added_by_sync(self, added_by: str, namespace: str = "default") -> list[ArticleSummary]:
         """Remove every article ``added_by`` stored (``feed:<url>``, ``discord:<user id>``)."""
         gone = [a for a in self.store.articles(namespace) if a.added_by == added_by]
-        for article in gone:
-            self.store.delete_article(namespace, article.id)
+        if gone:
+            self.store.delete_added_by(namespace, added_by)
         return gone
 
     def articles_sync(self, namespace: str = "default") -> list[ArticleSummary]:

@@ -273,12 +273,21 @@ class ChromaStore:
 
     def delete_article(self, namespace: str, article_id: str) -> int:
         """Remove every chunk of an article; returns how many were removed."""
+        return self._delete_where(namespace, {"article_id": article_id})
+
+    def delete_added_by(self, namespace: str, added_by: str) -> int:
+        """Remove every chunk of the articles ``added_by`` stored; returns how many were removed."""
+        return self._delete_where(namespace, {"added_by": added_by})
+
+    def _delete_where(self, namespace: str, where: dict[str, Any]) -> int:
         col = self.collection(namespace)
         if col is None:
             return 0
-        ids = self._call(col.get, where={"article_id": article_id}, include=[])["ids"]
+        ids = self._call(col.get, where=where, include=[])["ids"]
+        step = self._batch_limit()
+        for lo in range(0, len(ids), step):  # a whole feed's articles can pass Chroma's batch limit
+            self._call(col.delete, ids=ids[lo : lo + step])
         if ids:
-            self._call(col.delete, ids=ids)
             self._touch(col)
         return len(ids)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -51,6 +52,31 @@ def test_lexical_index_sees_articles_another_writer_adds_replaces_and_removes(st
     assert found(index, "penguin") == {"a1", "a2"}
     writer.delete_article("ns", "a1")
     assert found(index, "penguin") == {"a2"}
+
+
+def test_forgetting_what_one_adder_stored_removes_all_of_it_past_a_batch(stores, embedder):
+    reader, writer = stores
+    spam = [
+        replace(article(f"s{i}", "Spam", f"Buy cheap penguin number {i} today."), added_by="feed:x")
+        for i in range(3)
+    ]
+    write(writer, embedder, *spam, article("own", "Zoo news", "The penguin keeper retired."))
+    index = LexicalIndex(reader)
+    assert found(index, "penguin") == {"s0", "s1", "s2", "own"}
+    writer._max_batch = 2  # Chroma's limit per call, made small: the delete must go in batches
+    deletes: list[int] = []
+    call = writer._call
+
+    def counting(fn, *args, **kwargs):
+        if getattr(fn, "__name__", "") == "delete":
+            deletes.append(len(kwargs["ids"]))
+        return call(fn, *args, **kwargs)
+
+    writer._call = counting  # type: ignore[method-assign]
+    assert writer.delete_added_by("ns", "feed:x") == 3
+    assert deletes == [2, 1]
+    assert found(index, "penguin") == {"own"}
+    assert writer.delete_added_by("ns", "feed:x") == 0
 
 
 def test_unchanged_store_reuses_the_index(stores, embedder):
