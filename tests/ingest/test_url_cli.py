@@ -75,14 +75,19 @@ def test_article_page_is_ingested_with_title_and_date_when_private_urls_are_allo
     assert article["url"].endswith("/story")
 
 
-def test_feed_is_subscribed_polled_and_ingested_once(
-    run: Run, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _one_story_feed(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A feed of one entry whose page is an article, on loopback (allowed for the test)."""
     monkeypatch.setenv("NEWSDESK_ALLOW_PRIVATE_URLS", "true")
     feed = rss([("1", "Minister resigns", httpserver.url_for("/story"), "teaser")])
     httpserver.expect_request("/feed.xml").respond_with_data(feed, content_type="application/rss+xml")
     httpserver.expect_request("/story").respond_with_data(article_page(), content_type="text/html")
-    url = httpserver.url_for("/feed.xml")
+    return httpserver.url_for("/feed.xml")
+
+
+def test_feed_is_subscribed_polled_and_ingested_once(
+    run: Run, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = _one_story_feed(httpserver, monkeypatch)
     assert run("feeds", "add", url, "--namespace", "desk")[0] == 0
     code, out, _ = run("feeds", "list", "--json")
     assert code == 0 and [f["url"] for f in json.loads(out)] == [url]
@@ -104,11 +109,7 @@ def test_feed_is_subscribed_polled_and_ingested_once(
 def test_a_feed_removed_with_forget_takes_its_articles_along(
     run: Run, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("NEWSDESK_ALLOW_PRIVATE_URLS", "true")
-    feed = rss([("1", "Minister resigns", httpserver.url_for("/story"), "teaser")])
-    httpserver.expect_request("/feed.xml").respond_with_data(feed, content_type="application/rss+xml")
-    httpserver.expect_request("/story").respond_with_data(article_page(), content_type="text/html")
-    url = httpserver.url_for("/feed.xml")
+    url = _one_story_feed(httpserver, monkeypatch)
     own = tmp_path / "own.txt"
     own.write_text("Harbour board meets\nDATE: 2024-05-01\n\nThe harbour board met on Monday.\n", "utf-8")
     assert run("ingest", str(own))[0] == 0  # an article of the library's own, not the feed's
