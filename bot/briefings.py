@@ -137,6 +137,16 @@ class Briefings:
             rows = db.execute(_SELECT + " ORDER BY guild_id").fetchall()
         return [b for b in map(_briefing, rows) if b.due(now)]
 
+    def release(self, briefing: Briefing, day: date) -> None:
+        """Give back the claim on ``day`` that :meth:`claim` took for ``briefing`` (as it was when
+        found due), so the next check posts it: the post failed for a reason that may pass."""
+        last = briefing.last_posted.isoformat() if briefing.last_posted else None
+        with self._db() as db:
+            db.execute(
+                "UPDATE briefings SET last_posted = ? WHERE guild_id = ? AND last_posted = ?",
+                (last, briefing.guild_id, day.isoformat()),
+            )
+
     def claim(self, guild_id: int, day: date) -> bool:
         """Take ``guild_id``'s briefing for ``day`` (its zone's date) to post it: ``False`` when it
         was taken already (by another bot process sharing this file), so a day is posted at most

@@ -112,7 +112,8 @@ class DailyBriefing(commands.Cog, name="Briefing"):
     async def post_due(self, now: datetime) -> int:
         """Post every briefing of this bot's servers whose hour has come today; returns how many
         were posted. Each is claimed first, so two processes sharing the data directory never
-        post one twice (a failed post is not retried that day)."""
+        post one twice; a post that fails for a passing reason (the store or Discord down) gives
+        its claim back and is tried again at the next check."""
         posted = 0
         for briefing in await asyncio.to_thread(self.schedules.due, now):
             if self.bot.get_guild(briefing.guild_id) is None:  # another bot's server
@@ -120,12 +121,21 @@ class DailyBriefing(commands.Cog, name="Briefing"):
             day = briefing.local(now).date()
             if not await asyncio.to_thread(self.schedules.claim, briefing.guild_id, day):
                 continue
-            if await self.post(briefing, now):
+            try:
+                done = await self.post(briefing, now)
+            except Exception:
+                await asyncio.to_thread(self.schedules.release, briefing, day)
+                raise
+            if done is None:
+                await asyncio.to_thread(self.schedules.release, briefing, day)
+            elif done:
                 posted += 1
         return posted
 
-    async def post(self, briefing: Briefing, now: datetime) -> bool:
-        """Post one briefing: the newest stories of the day before ``now``, if there are any."""
+    async def post(self, briefing: Briefing, now: datetime) -> bool | None:
+        """Post one briefing: the newest stories of the day before ``now``, if there are any.
+        ``True`` when posted, ``False`` when there was nothing to post or nowhere to post it
+        (the channel is gone, or the bot may not write there), ``None`` when Discord failed."""
         channel = self.bot.get_channel(briefing.channel_id)
         if not isinstance(channel, discord.TextChannel) or channel.guild.id != briefing.guild_id:
             log.warning("briefing channel %s of guild %s is gone", briefing.channel_id, briefing.guild_id)
@@ -142,9 +152,11 @@ class DailyBriefing(commands.Cog, name="Briefing"):
         for text in texts:
             try:
                 sent.append(await channel.send(text, allowed_mentions=NO_PINGS))
-            except discord.HTTPException:
+            except discord.HTTPException as exc:
                 log.warning("could not post the briefing in channel %s", channel.id, exc_info=True)
-                return bool(sent)
+                if sent:  # half a briefing is out: never post it twice
+                    return True
+                return False if isinstance(exc, discord.Forbidden | discord.NotFound) else None
         asker = self.bot.get_cog("Ask")
         if isinstance(asker, Ask):  # a reply to the briefing ("summarize [2]") follows up on it
             await asker.remember([m.id for m in sent], Asked.of(Turn(BRIEFING_QUESTION), answer))

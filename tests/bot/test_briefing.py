@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
+import discord
 import pytest
 
 from bot.briefings import Briefing, Briefings, UnknownTimeZone
+from retrieval.errors import NewsdeskError
 from retrieval.models import Article
 from tests.bot.fake_discord import Recorded
 
@@ -160,3 +163,64 @@ async def test_the_briefing_posts_the_days_stories_once_and_replies_follow_up_on
     off = await harness.command("briefing", guild=guild, user=editor, subcommand="off")
     assert _texts(off) == [f"The daily briefing in <#{desk}> is off."]
     assert await cog.post_due(tomorrow + timedelta(days=1)) == 0
+
+
+def test_a_released_claim_makes_the_day_due_again_unless_another_took_it(tmp_path: Path) -> None:
+    schedules = Briefings(tmp_path / "briefings.sqlite3")
+    morning = datetime(2026, 3, 4, 6, tzinfo=UTC)
+    schedules.set(1, 10, 8, morning)
+    (found,) = schedules.due(morning.replace(hour=9))
+    assert schedules.claim(1, morning.date())
+    schedules.release(found, morning.date())
+    assert schedules.due(morning.replace(hour=9)) == [found]
+    # a claim for another day (a later run took it) is not given back by an older release
+    schedules.claim(1, date(2026, 3, 5))
+    schedules.release(found, morning.date())
+    assert schedules.get(1).last_posted == date(2026, 3, 5)
+
+
+async def test_a_briefing_discord_or_the_store_failed_is_tried_again_one_it_may_not_post_is_not(
+    fake, start_bot, newsroom, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    guild = fake.add_guild("Halden")
+    harness = await start_bot()
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    story = Article(
+        "tunnel",
+        "Tram tunnel opens",
+        "The tram tunnel under the river opened to passengers.",
+        tomorrow - timedelta(hours=3),
+        source="Gazette",
+    )
+    newsroom.ingestor.ingest_items([(story.id, story)], str(guild.id))
+    cog = harness.bot.get_cog("Briefing")
+
+    cog.schedules.set(guild.id, guild.channel_id, 8, tomorrow.replace(hour=1))
+    real_ask = newsroom.ask
+
+    async def store_down(*args, **kwargs):
+        raise NewsdeskError("the news store is unreachable")
+
+    monkeypatch.setattr(newsroom, "ask", store_down)
+    with pytest.raises(NewsdeskError):
+        await cog.post_due(tomorrow)
+    monkeypatch.setattr(newsroom, "ask", real_ask)
+
+    async def server_error(*args, **kwargs):
+        raise discord.DiscordServerError(SimpleNamespace(status=503, reason="Service Unavailable"), "down")
+
+    real_send = discord.TextChannel.send
+    monkeypatch.setattr(discord.TextChannel, "send", server_error)
+    assert await cog.post_due(tomorrow) == 0
+    monkeypatch.setattr(discord.TextChannel, "send", real_send)
+    assert await cog.post_due(tomorrow + timedelta(minutes=1)) == 1  # both failures were retried
+    assert len(fake.requests_to("POST", f"/channels/{guild.channel_id}/messages")) == 1
+
+    # a channel the bot may no longer write in is not retried every minute: that day is done
+    async def forbidden(*args, **kwargs):
+        raise discord.Forbidden(SimpleNamespace(status=403, reason="Forbidden"), "Missing Permissions")
+
+    cog.schedules.release(Briefing(guild.id, guild.channel_id, 8), tomorrow.date())  # due again today
+    monkeypatch.setattr(discord.TextChannel, "send", forbidden)
+    assert await cog.post_due(tomorrow + timedelta(minutes=2)) == 0
+    assert cog.schedules.due(tomorrow + timedelta(minutes=3)) == []
