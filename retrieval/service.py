@@ -154,9 +154,7 @@ class AskService:
                     f"Nothing {_described(outlet, window)} matched; these sources are from other {other}."
                 )
         if not retrieved and as_of is not None and self.retriever.lexical.snapshot(namespace).ids:
-            # articles are stored, but every one was published after the moment of asking
-            day = as_of.date().isoformat()
-            return Answer(question, f"No article stored here was published by {day}.", "empty")
+            return _none_published_by(question, as_of)
         return self._answer(question, namespace, k, as_of, retrieved, notice, t0)
 
     def _ask_within(
@@ -230,8 +228,7 @@ class AskService:
                 return self.answerer.answer(question, [], as_of=as_of)  # nothing ingested: say how to add
             if described := _described(outlet, window):
                 return Answer(question, f"No articles {described} are stored here.", "empty")
-            day = (as_of or datetime.now(UTC)).date().isoformat()
-            return Answer(question, f"No article stored here was published by {day}.", "empty")
+            return _none_published_by(question, as_of)
         passages = self.retriever.lexical.passages
         rarest = self.retriever.lexical.rarest(namespace, subject)
         picks = articles_about(
@@ -328,6 +325,12 @@ def _described(outlet: str | None, window: Window | None) -> str:
     parts = [f"from {outlet}"] if outlet else []
     parts += [f"published {window.phrase}"] if window else []
     return " ".join(parts)
+
+
+def _none_published_by(question: str, as_of: datetime | None) -> Answer:
+    """The answer when articles are stored but every one was published after the moment of asking."""
+    day = (as_of or datetime.now(UTC)).date().isoformat()
+    return Answer(question, f"No article stored here was published by {day}.", "empty")
 
 
 def _story_asked(question: str) -> tuple[str, str] | None:
