@@ -172,13 +172,15 @@ class LexicalIndex:
         min_ts: int | None = None,
         source: str | None = None,
         added: bool = False,
+        fresh: bool = True,
     ) -> list[RetrievedChunk]:
         """The first chunk of each of the ``k`` most recently published articles (in
         ``[min_ts, max_ts]``, from ``source``), newest first; undated articles are never among them.
 
         ``added``: the most recently ingested instead, dated or not (dates are not looked at).
+        ``fresh``: as for :meth:`search`.
         """
-        snap = self.snapshot(namespace)
+        snap = self._current(namespace, fresh)
         if added:
             allowed = _allowed(snap, None, None, source)
             wanted = snap.openings if allowed is None else snap.openings & allowed
@@ -200,11 +202,12 @@ class LexicalIndex:
             out.append(to_retrieved(snap.ids[i], entry.text, entry.meta, float(snap.published_ts[i])))
         return out
 
-    def rarest(self, namespace: str, text: str) -> str | None:
+    def rarest(self, namespace: str, text: str, fresh: bool = True) -> str | None:
         """Of the content words of ``text``, the one the fewest chunks hold (none for a word no
-        chunk holds): its most specific word, "hush" in "the Trump hush money trial"."""
+        chunk holds): its most specific word, "hush" in "the Trump hush money trial".
+        ``fresh``: as for :meth:`search`."""
         words = list(dict.fromkeys(terms(text)))
-        snap = self.snapshot(namespace)
+        snap = self._current(namespace, fresh)
         if not words or snap.bm25 is None:
             return words[0] if words else None
         vocab = snap.bm25.vocab_dict
@@ -216,9 +219,10 @@ class LexicalIndex:
 
         return min(words, key=chunks_holding)
 
-    def passages(self, namespace: str, article: str) -> list[RetrievedChunk]:
-        """The chunks of the article with this id, in reading order (none when it is not stored)."""
-        snap = self.snapshot(namespace)
+    def passages(self, namespace: str, article: str, fresh: bool = True) -> list[RetrievedChunk]:
+        """The chunks of the article with this id, in reading order (none when it is not stored).
+        ``fresh``: as for :meth:`search`."""
+        snap = self._current(namespace, fresh)
         found = np.flatnonzero(snap.article_ids == article).tolist()
         entries = [(snap.ids[i], snap.entries[snap.ids[i]]) for i in found]
         entries.sort(key=lambda e: int(e[1].meta.get("index", 0)))

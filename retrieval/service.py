@@ -198,11 +198,16 @@ class AskService:
         if not firsts and not self.retriever.lexical.snapshot(namespace).ids:
             return self.answerer.answer(question, [], as_of=as_of)  # nothing ingested: say how to add
         added = not firsts and window is None  # no dated article: the ones ingested last
+        # the store was just checked: the further lists read the same snapshot
         if added:
-            firsts = self.retriever.lexical.newest(namespace, 4 * DIGEST_SIZE, source=outlet, added=True)
+            firsts = self.retriever.lexical.newest(
+                namespace, 4 * DIGEST_SIZE, source=outlet, added=True, fresh=False
+            )
         latest = None
         if not firsts and window is not None:  # say when the last story came in
-            before = self.retriever.lexical.newest(namespace, 1, int(moment.timestamp()), source=outlet)
+            before = self.retriever.lexical.newest(
+                namespace, 1, int(moment.timestamp()), source=outlet, fresh=False
+            )
             latest = before[0] if before else None
         answer = digest(question, firsts, window, f"from {outlet}" if outlet else "", added, latest)
         log.info("news namespace=%s listed=%d", namespace, len(answer.citations))
@@ -229,10 +234,14 @@ class AskService:
             if described := _described(outlet, window):
                 return Answer(question, f"No articles {described} are stored here.", "empty")
             return _none_published_by(question, as_of)
-        passages = self.retriever.lexical.passages
-        rarest = self.retriever.lexical.rarest(namespace, subject)
+        # the search just checked the store: what follows reads the same snapshot
+        lexical = self.retriever.lexical
+        rarest = lexical.rarest(namespace, subject, fresh=False)
         picks = articles_about(
-            subject, retrieved, lambda aid: next(iter(passages(namespace, aid)), None), rarest
+            subject,
+            retrieved,
+            lambda aid: next(iter(lexical.passages(namespace, aid, fresh=False)), None),
+            rarest,
         )
         listed = timeline if kind == "timeline" else coverage
         answer = listed(question, subject, picks, retrieved)
