@@ -75,7 +75,7 @@ class NoSuchSource(NewsdeskError):
 @dataclass(frozen=True, slots=True)
 class Asked:
     """What an answer answered: the query it searched for, and the article each of its citations
-    names, by number (``sources[0]`` is [1])."""
+    names, by number (``sources[0]`` is [1]); for an abstention, its nearest articles."""
 
     query: str
     sources: tuple[str, ...] = ()
@@ -84,7 +84,7 @@ class Asked:
     def of(cls, turn: Turn, answer: Answer) -> Asked:
         """What to remember of ``answer`` to ``turn``. Asked of one article, the article's title
         goes in front of the query, so "when was it?" after "summarize [2]" searches that story."""
-        sources = tuple(c.article_id for c in answer.citations)
+        sources = tuple(c.article_id for c in answer.citations or answer.nearest)
         query = turn.story or turn.query
         titles = [c.title for c in answer.citations if c.article_id == turn.article]
         if turn.article and titles:
@@ -150,8 +150,8 @@ def next_turn(question: str, previous: Asked | None, replied: bool = False) -> T
         n, rest = named
         if not 1 <= n <= len(previous.sources):
             count = len(previous.sources)
-            cited = "no source" if not count else f"[1] to [{count}]" if count > 1 else "only [1]"
-            raise NoSuchSource(f"the answer before has no source [{n}]; it cites {cited}")
+            has = "none" if not count else f"[1] to [{count}]" if count > 1 else "only [1]"
+            raise NoSuchSource(f"the answer before has no source [{n}]; it has {has}")
         query = rest if _asks_anything(rest) else "summarize"
         return Turn(query, previous.sources[n - 1], previous.query, n)
     if story := _story_of_it(question):  # "timeline?", "how did the outlets cover it?"

@@ -18,7 +18,7 @@ from ingest.pipeline import IngestReport
 from retrieval.citations import outlet_and_day
 from retrieval.extractive import NOTHING_INGESTED
 from retrieval.fragments import web_link
-from retrieval.models import Answer, Citation
+from retrieval.models import Answer, Citation, RetrievedChunk
 from retrieval.store import ArticleSummary
 
 MESSAGE_LIMIT = 2000
@@ -107,12 +107,18 @@ def shorten(text: str, limit: int) -> str:
     return kept.rstrip() + ELLIPSIS
 
 
-def source_line(citation: Citation) -> str:
-    """``[n] **Title** — Outlet, 2024-05-17``."""
-    title = discord.utils.escape_markdown(shorten(citation.title, TITLE_LIMIT))
-    about = outlet_and_day(citation)
+def source_line(n: int, item: Citation | RetrievedChunk) -> str:
+    """``[n] **Title** — Outlet, 2024-05-17`` for a citation or a passage numbered ``n``."""
+    title = discord.utils.escape_markdown(shorten(item.title, TITLE_LIMIT))
+    about = outlet_and_day(item)
     tail = f" — {about}" if about else ""
-    return f"[{citation.n}] **{title}**{tail}"
+    return f"[{n}] **{title}**{tail}"
+
+
+def nearest_block(n: int, chunk: RetrievedChunk) -> str:
+    """An abstention's nearest article ``n``: its source line and link, no quote."""
+    line = source_line(n, chunk)
+    return f"{line}\n<{url}>" if (url := web_link(chunk.url)) else line
 
 
 def citation_block(citation: Citation, limit: int = MESSAGE_LIMIT, same_as: int | None = None) -> str:
@@ -124,7 +130,7 @@ def citation_block(citation: Citation, limit: int = MESSAGE_LIMIT, same_as: int 
     if same_as is not None:
         head = f"[{citation.n}] *same article as [{same_as}]*"
     else:
-        head = source_line(citation)
+        head = source_line(citation.n, citation)
         if url := web_link(citation.url):
             head += f"\n<{url}>"  # angle brackets: no link preview per source
     # markdown in article text is shown as written (a backslash escape is invisible in Discord)
@@ -146,12 +152,13 @@ def answer_messages(answer: Answer, limit: int = MESSAGE_LIMIT) -> list[str]:
     if answer.notice:
         body += f"\n\n*{answer.notice}*"
     messages = split_text(body, limit)
+    heading = "**Sources**\n" if answer.citations else "**Nearest articles**\n"
     blocks = [
-        citation_block(c, limit - len("**Sources**\n"), same_as)
+        citation_block(c, limit - len(heading), same_as)
         for c, same_as in zip(answer.citations, first_citations(answer.citations), strict=True)
-    ]
+    ] + [shorten(nearest_block(n, chunk), limit - len(heading)) for n, chunk in enumerate(answer.nearest, 1)]
     for i, block in enumerate(blocks):
-        unit = f"**Sources**\n{block}" if i == 0 else block
+        unit = heading + block if i == 0 else block
         separator = "\n\n"
         if messages and len(messages[-1]) + len(separator) + len(unit) <= limit:
             messages[-1] += separator + unit

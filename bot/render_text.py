@@ -10,7 +10,7 @@ from ingest.pipeline import IngestReport
 from retrieval.citations import outlet_and_day
 from retrieval.extractive import NOTHING_INGESTED
 from retrieval.fragments import web_link
-from retrieval.models import Answer, Article, Citation
+from retrieval.models import Answer, Article, Citation, RetrievedChunk
 from retrieval.store import ArticleSummary
 
 
@@ -46,10 +46,10 @@ def added_line(article: Article, member: Callable[[str], str] = "Discord member 
     return line
 
 
-def source_line(citation: Citation) -> str:
-    """``Title — outlet, 2024-05-17`` for a citation."""
-    about = outlet_and_day(citation)
-    return f"{citation.title} — {about}" if about else citation.title
+def source_line(item: Citation | RetrievedChunk) -> str:
+    """``Title — outlet, 2024-05-17`` for a citation or a passage."""
+    about = outlet_and_day(item)
+    return f"{item.title} — {about}" if about else item.title
 
 
 def first_citations(citations: Sequence[Citation]) -> list[int | None]:
@@ -80,6 +80,12 @@ def answer_text(answer: Answer) -> str:
             # "> ", as in Discord: a quote that opens with its own quotation mark shows as written
             lines.append(f"    > {' '.join(c.quote.split())}")
             if (url := web_link(c.url)) and earlier is None:
+                lines.append(f"    {url}")
+    if answer.nearest:
+        lines += ["", "Nearest articles:"]
+        for n, chunk in enumerate(answer.nearest, 1):
+            lines.append(f"[{n}] {source_line(chunk)}")
+            if url := web_link(chunk.url):
                 lines.append(f"    {url}")
     return "\n".join(lines)
 

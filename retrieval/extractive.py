@@ -210,21 +210,14 @@ def _overlap(a: _Candidate, b: _Candidate) -> float:
 
 
 def abstention(question: str, retrieved: Sequence[RetrievedChunk], subject: str | None = None) -> Answer:
-    """The honest answer when the articles do not say: name the nearest articles instead.
+    """The honest answer when the articles do not say; its ``nearest`` articles are shown instead,
+    numbered like sources so that "summarize [1]" can follow.
     ``subject``: what a request about a story as a whole asked for ("the ferry dispute")."""
-    seen: list[str] = []
-    for chunk in retrieved:
-        if chunk.title not in seen:
-            seen.append(chunk.title)
-        if len(seen) == 3:
-            break
-    nearest = "; ".join(f"“{t}”" for t in seen)
     if subject:
         gap = f"report on {subject}"
     else:
         gap = "say " + _indirect(" ".join(question.split()).rstrip("?.! "), question.rstrip().endswith("?"))
-    text = f"The ingested articles don't {gap}. The nearest articles are: {nearest}."
-    return Answer(question, text, "abstain", (), tuple(retrieved))
+    return Answer(question, f"The ingested articles don't {gap}.", "abstain", (), tuple(retrieved))
 
 
 def _indirect(asked: str, marked: bool = False) -> str:

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from retrieval.fragments import quote_link
 
 AnswerMode = Literal["extractive", "llm", "abstain", "empty"]
+NEAREST_ARTICLES = 3  # an abstention names this many articles instead of an answer
 
 
 def content_hash(title: str, body: str) -> str:
@@ -140,6 +141,19 @@ class Answer:
     notice: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
 
+    @property
+    def nearest(self) -> tuple[RetrievedChunk, ...]:
+        """An abstention's nearest articles, numbered from [1] like sources: the best passage of
+        each of the first ``NEAREST_ARTICLES`` articles retrieved. Empty for any other answer."""
+        if self.mode != "abstain":
+            return ()
+        first: dict[str, RetrievedChunk] = {}
+        for chunk in self.retrieved:
+            first.setdefault(chunk.article_id, chunk)
+            if len(first) == NEAREST_ARTICLES:
+                break
+        return tuple(first.values())
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
@@ -147,6 +161,10 @@ class Answer:
             "mode": self.mode,
             "notice": self.notice,
             "citations": [c.to_dict() for c in self.citations],
+            "nearest": [
+                {k: v for k, v in r.to_dict().items() if k not in ("chunk_id", "score", "text")}
+                for r in self.nearest
+            ],
             "retrieved": [r.to_dict() for r in self.retrieved],
         }
 

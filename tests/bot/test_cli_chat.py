@@ -102,8 +102,17 @@ def test_a_source_named_after_an_answer_is_asked_alone(chat, newsroom):
     assert "[3]" in summary.split("\n\n", 1)[0]  # its lede and the sentences after it, cited
     # a follow-up to the summary searches that story
     assert asked[2] == f"{second} when did it end?"
-    assert "\nerror: the answer before has no source [7]; it cites " in out
+    assert "\nerror: the answer before has no source [7]; it has " in out
     assert len(asked) == 3
+
+
+def test_one_of_an_abstentions_nearest_articles_can_be_summarized_by_its_number(chat):
+    out, asked = chat("Who won the world cup?", "summarize [2]")
+    abstention, summary = out.split("\n(Asked of source [2] of the answer to “Who won the world cup?”)\n", 1)
+    assert "The ingested articles don't say who won the world cup." in abstention
+    second = abstention.split("\nNearest articles:\n", 1)[1].split("\n[2] ", 1)[1].split(" — ", 1)[0]
+    assert asked == ["Who won the world cup?", "summarize"]
+    assert summary.split("\n\nSources:\n[1] ", 1)[1].startswith(second)
 
 
 def test_a_source_number_with_nothing_before_it_says_there_is_no_answer_to_take_it_from(chat):
@@ -148,9 +157,9 @@ def test_a_turn_names_the_cited_article_and_what_to_ask_of_it():
     )
     with pytest.raises(NoSuchSource, match="no answer before this one"):
         next_turn("summarize [3]", None)
-    with pytest.raises(NoSuchSource, match=r"no source \[4\]; it cites \[1\] to \[3\]"):
+    with pytest.raises(NoSuchSource, match=r"no source \[4\]; it has \[1\] to \[3\]"):
         next_turn("summarize [4]", before)
-    with pytest.raises(NoSuchSource, match=r"it cites no source"):
+    with pytest.raises(NoSuchSource, match=r"no source \[1\]; it has none"):
         next_turn("summarize [1]", Asked("who won?"))
 
 

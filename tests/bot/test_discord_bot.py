@@ -898,7 +898,7 @@ async def test_a_reply_naming_a_source_asks_that_article(fake, start_bot, newsro
         guild, reader, "tell me more about source 9", reply_to=digest_id, mention_bot=False
     )
     (refusal,) = await fake.wait_for(lambda: replies_to(wrong))
-    assert refusal.payload["content"] == "the answer before has no source [9]; it cites [1] to [3]"
+    assert refusal.payload["content"] == "the answer before has no source [9]; it has [1] to [3]"
     assert len(asked) == 2  # nothing was asked
 
     # /ask, without replying: the member's last answer in the channel

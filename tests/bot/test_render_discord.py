@@ -24,7 +24,7 @@ from bot.render_discord import (
 from ingest.pipeline import ArticleResult, IngestReport
 from retrieval.models import Answer
 from retrieval.store import ArticleSummary
-from tests.bot.factories import citation
+from tests.bot.factories import citation, passage
 
 
 def test_sentence_pieces_keep_markers_with_their_sentence_and_rebuild_the_text():
@@ -144,6 +144,17 @@ def test_an_empty_library_tells_the_channel_how_to_add_articles():
 def test_abstaining_answer_and_notice_render_without_sources():
     answer = Answer("q", "The ingested articles don't say.", "abstain", notice="chat model failed")
     assert answer_messages(answer) == ["The ingested articles don't say.\n\n*chat model failed*"]
+
+
+def test_an_abstention_lists_its_nearest_articles_where_sources_would_be():
+    retrieved = (passage(1, title="Council *vote*"), passage(2, 1), passage(3), passage(4), passage(5))
+    answer = Answer("q", "The ingested articles don't say who won.", "abstain", (), retrieved)
+    assert answer_messages(answer) == [
+        "The ingested articles don't say who won.\n\n**Nearest articles**\n"
+        "[1] **Council \\*vote\\*** — Halden Courier, 2025-02-11\n<https://news.example/1>\n\n"
+        "[2] **Council vote** — Halden Courier, 2025-02-11\n<https://news.example/3>\n\n"
+        "[3] **Council vote** — Halden Courier, 2025-02-11\n<https://news.example/4>"
+    ]
 
 
 def test_no_pings_allows_no_mentions_at_all():

@@ -8,7 +8,7 @@ import pytest
 
 from bot.render_text import answer_text, counted
 from retrieval.models import Answer
-from tests.bot.factories import citation
+from tests.bot.factories import citation, passage
 
 
 def test_sources_show_each_article_once_and_every_quote_under_its_number():
@@ -36,6 +36,20 @@ def test_sources_show_each_article_once_and_every_quote_under_its_number():
 def test_an_abstention_prints_its_notice_and_no_sources():
     text = answer_text(Answer("q", "The ingested articles don't say.", "abstain", notice="chat model failed"))
     assert text == "The ingested articles don't say.\n\n(chat model failed)"
+
+
+def test_an_abstention_lists_its_nearest_articles_by_number():
+    retrieved = (passage(1), passage(2, 1), passage(3, title="Ferry news"))
+    text = answer_text(Answer("q", "The ingested articles don't say who won.", "abstain", (), retrieved))
+    assert text.split("\n") == [
+        "The ingested articles don't say who won.",
+        "",
+        "Nearest articles:",
+        "[1] Council vote — Halden Courier, 2025-02-11",
+        "    https://news.example/1",
+        "[2] Ferry news — Halden Courier, 2025-02-11",
+        "    https://news.example/3",
+    ]
 
 
 @pytest.mark.parametrize(
