@@ -10,8 +10,8 @@ import sqlite3
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import closing, contextmanager
-from dataclasses import replace
+from contextlib import closing, contextmanager, suppress
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -179,6 +179,45 @@ class RecentAskers:
         return found[0]
 
 
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """The bot's reply to a member's question message: the question as it was read, what it was
+    asked after (``previous``; ``replied``: by a reply or in the bot's thread), and the ids of
+    the reply's messages, so that an edit of the question can answer the new wording in place."""
+
+    question: str
+    previous: Asked | None
+    replied: bool
+    messages: tuple[int, ...]
+
+
+class RecentReplies:
+    """The bot's replies to the last questions asked by mention, by question message id.
+
+    In memory only and bounded: an edit that comes later than ``seconds`` after the question is
+    left alone, like a follow-up without a reply.
+    """
+
+    def __init__(self, seconds: float = FOLLOW_UP_SECONDS, capacity: int = 2000) -> None:
+        self.seconds = seconds
+        self.capacity = capacity
+        self._replies: OrderedDict[int, tuple[Reply, float]] = OrderedDict()
+
+    def note(self, question_id: int, reply: Reply) -> None:
+        """Note the reply to message ``question_id``; an answer to an edit keeps the question's time."""
+        at = found[1] if (found := self._replies.get(question_id)) else time.monotonic()
+        self._replies[question_id] = (reply, at)
+        self._replies.move_to_end(question_id)
+        while len(self._replies) > self.capacity:
+            self._replies.popitem(last=False)
+
+    def get(self, question_id: int) -> Reply | None:
+        found = self._replies.get(question_id)
+        if found is None or time.monotonic() - found[1] > self.seconds:
+            return None
+        return found[0]
+
+
 def following_on(answer: Answer, turn: Turn) -> Answer:
     """``answer`` with a note saying which question it was taken to continue."""
     asked = discord.utils.escape_markdown(shorten(turn.continues or "", 120))
@@ -193,6 +232,7 @@ class Ask(commands.Cog):
         self.bot = bot
         self.conversations = Conversations(bot.settings.data_dir / "conversations.sqlite3")
         self.askers = RecentAskers()
+        self.replies = RecentReplies()
         # Context menus cannot be declared inside a cog: made here, added to the tree on load.
         self.find_sources_menu = app_commands.ContextMenu(name=FIND_SOURCES, callback=self.find_sources)
 
@@ -361,19 +401,72 @@ class Ask(commands.Cog):
         replied = previous is not None
         if previous is None:  # not a reply, nor in a thread the bot answered in
             previous = self.askers.last(message.channel.id, message.author.id)
+        await self._respond(message, question, previous, replied)
+
+    @commands.Cog.listener()
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        """A member edited a question the bot answered (within 15 minutes): answer the new
+        wording, in the same messages, as it was asked (after the same answer, if it followed one)."""
+        earlier = self.replies.get(payload.message_id)
+        me = self.bot.user
+        message = payload.message
+        if not earlier or not earlier.messages or not me or not message.guild or message.author.bot:
+            return  # not a question answered lately, or its answer was removed
+        role = message.guild.self_role
+        question = strip_mentions(message.content, me.id, role.id if role else None)[:MAX_QUESTION_CHARS]
+        # unchanged: Discord also sends an edit when it adds a link's preview
+        if not question or question == earlier.question or asks_for_help(question):
+            return
+        try:
+            self.bot.cooldown.hit(message.author.id)
+        except CooldownActive as exc:
+            await message.reply(str(exc), allowed_mentions=NO_PINGS, delete_after=min(exc.retry_after, 30.0))
+            return
+        await self._respond(message, question, earlier.previous, earlier.replied, earlier)
+
+    async def _respond(
+        self,
+        message: discord.Message,
+        question: str,
+        previous: Asked | None,
+        replied: bool,
+        earlier: Reply | None = None,
+    ) -> None:
+        """Reply to ``question`` asked after ``previous`` (``replied``: by a reply or in the bot's
+        thread; otherwise a follow-up is taken as one only when it leans on it, which the answer
+        says); with ``earlier``, the reply to the question before its edit, by editing that."""
+        assert message.guild is not None  # noqa: S101 - checked by the callers
+        answer: Answer | None = None
         try:
             turn = next_turn(question, previous, replied=replied)
         except NewsdeskError as exc:  # "summarize [7]" of an answer with three sources
-            await message.reply(one_line(exc), allowed_mentions=NO_PINGS)
+            texts = [one_line(exc)]
+        else:
+            # noted before answering: a follow-up sent while this answer is on its way continues it
+            self.askers.note(message.channel.id, message.author.id, Asked(turn.query))
+            answer, texts = await self._answer(message, turn, implicit=not replied)
+        sent = await self._deliver(message, texts, earlier)
+        self.replies.note(message.id, Reply(question, previous, replied, tuple(m.id for m in sent)))
+        if answer is None:
             return
-        # noted before answering: a follow-up sent while this answer is on its way continues it
-        self.askers.note(message.channel.id, message.author.id, Asked(turn.query))
-        await self._answer_message(message, turn, implicit=not replied)
+        asked = Asked.of(turn, answer)
+        self.askers.note(message.channel.id, message.author.id, asked)
+        await self.remember([*(m.id for m in sent), thread_id(message.channel)], asked)
+        log.info(
+            "mention guild=%s user=%s mode=%s messages=%d edited=%s",
+            message.guild.id,
+            message.author.id,
+            answer.mode,
+            len(sent),
+            earlier is not None,
+        )
 
-    async def _answer_message(self, message: discord.Message, turn: Turn, implicit: bool) -> None:
-        """Reply with the answer to ``turn``; ``implicit``: it was taken to continue the member's
-        last question without a reply, which the answer says."""
-        assert message.guild is not None  # noqa: S101 - checked by the caller
+    async def _answer(
+        self, message: discord.Message, turn: Turn, implicit: bool
+    ) -> tuple[Answer | None, list[str]]:
+        """The answer to ``turn`` and its message texts; no answer, and one line saying why, when
+        it failed. ``implicit``: taken to continue the member's last question without a reply."""
+        assert message.guild is not None  # noqa: S101 - checked by the callers
         limits = Limits(article=turn.article) if turn.article else None
         try:
             async with message.channel.typing():
@@ -382,31 +475,39 @@ class Ask(commands.Cog):
                 )
             if implicit and turn.continues:
                 answer = following_on(answer, turn)
-            texts = answer_messages(answer)
+            return answer, answer_messages(answer)
         except NewsdeskError as exc:
-            await message.reply(one_line(exc), allowed_mentions=NO_PINGS)
-            return
+            return None, [one_line(exc)]
         except Exception:
             log.exception("mention answer failed guild=%s message=%s", message.guild.id, message.id)
-            await message.reply(APOLOGY, allowed_mentions=NO_PINGS)
-            return
-        sent = await self._send_all(message, texts)
-        asked = Asked.of(turn, answer)
-        self.askers.note(message.channel.id, message.author.id, asked)
-        await self.remember([*(m.id for m in sent), thread_id(message.channel)], asked)
-        log.info(
-            "mention guild=%s user=%s mode=%s messages=%d",
-            message.guild.id,
-            message.author.id,
-            answer.mode,
-            len(sent),
-        )
+            return None, [APOLOGY]
 
     @staticmethod
-    async def _send_all(message: discord.Message, texts: Sequence[str]) -> list[discord.Message]:
-        sent = [await message.reply(texts[0], allowed_mentions=NO_PINGS)]
-        for text in texts[1:]:
-            sent.append(await message.channel.send(text, allowed_mentions=NO_PINGS))
+    async def _deliver(
+        message: discord.Message, texts: Sequence[str], earlier: Reply | None
+    ) -> list[discord.Message | discord.PartialMessage]:
+        """Send ``texts`` as a reply to ``message``, or over the ``earlier`` reply's messages:
+        edited in place, more sent after them, the ones left over deleted. A reply a moderator
+        removed stays removed: nothing is sent when its first message is gone."""
+        if earlier is None:
+            sent: list[discord.Message | discord.PartialMessage] = [
+                await message.reply(texts[0], allowed_mentions=NO_PINGS)
+            ]
+            return sent + [await message.channel.send(t, allowed_mentions=NO_PINGS) for t in texts[1:]]
+        kept = [message.channel.get_partial_message(i) for i in earlier.messages]  # type: ignore[union-attr]
+        try:
+            await kept[0].edit(content=texts[0], allowed_mentions=NO_PINGS)
+        except discord.NotFound:
+            return []
+        sent = [kept[0]]
+        for old, text in zip(kept[1:], texts[1:], strict=False):
+            with suppress(discord.NotFound):  # a later message removed: its part is left out
+                await old.edit(content=text, allowed_mentions=NO_PINGS)
+                sent.append(old)
+        sent += [await message.channel.send(t, allowed_mentions=NO_PINGS) for t in texts[len(kept) :]]
+        for old in kept[len(texts) :]:
+            with suppress(discord.NotFound):
+                await old.delete()
         return sent
 
 

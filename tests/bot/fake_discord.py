@@ -341,6 +341,13 @@ class FakeDiscord:
         await self.dispatch("MESSAGE_CREATE", message)
         return message_id
 
+    async def edit(self, message_id: int, content: str) -> None:
+        """Push a MESSAGE_UPDATE: the member changed the text of message ``message_id``."""
+        message = self.messages[message_id]
+        message["content"] = content
+        message["edited_timestamp"] = "2026-01-01T00:00:00+00:00"
+        await self.dispatch("MESSAGE_UPDATE", message)
+
     # -- REST -----------------------------------------------------------------------------------
 
     async def _attachment(self, request: web.Request) -> web.Response:
@@ -411,7 +418,13 @@ class FakeDiscord:
                 return web.Response(status=204)
             case ("POST", ["channels", channel_id, "messages"]):
                 return json_response(self._message(payload, channel_id=int(channel_id)))
-            case ("DELETE", ["channels", _, "messages", _]):
+            case ("PATCH", ["channels", _, "messages", message_id]):
+                if int(message_id) not in self.messages:
+                    return json_response({"message": "Unknown Message", "code": 10008}, status=404)
+                self.messages[int(message_id)]["content"] = (payload or {}).get("content") or ""
+                return json_response(self.messages[int(message_id)])
+            case ("DELETE", ["channels", _, "messages", message_id]):
+                self.messages.pop(int(message_id), None)
                 return web.Response(status=204)
         return json_response({"message": "404: Not Found (fake)", "code": 0}, status=404)
 

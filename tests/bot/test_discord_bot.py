@@ -909,3 +909,91 @@ async def test_a_reply_naming_a_source_asks_that_article(fake, start_bot, newsro
     assert asked[-1] == ("summarize", wanted)
     assert "*Asked of source [2] of the answer to “what's new?”.*" in followups[0]
     assert f"[1] **{second[1]}**" in followups[0]
+
+
+def edits_of(fake: FakeDiscord, guild: FakeGuild, message_id: int) -> list[Recorded]:
+    return fake.requests_to("PATCH", f"/channels/{guild.channel_id}/messages/{message_id}")
+
+
+async def test_an_edited_question_is_answered_again_in_the_same_message(
+    fake, start_bot, newsroom, monkeypatch
+):
+    guild, asked = halden_asked(fake, newsroom, monkeypatch)
+    await start_bot()
+    reader = fake.user("reader")
+    me = f"<@{fake.bot.id}>"
+
+    question = await fake.say(guild, reader, f"{me} Who did Admiral Vance meet?")
+    (reply,) = await fake.wait_for(lambda: replies(fake, guild, question))
+    answer_id = next(mid for mid, m in fake.messages.items() if m["content"] == reply.payload["content"])
+    follow_up = await fake.say(guild, reader, "When did they meet?", reply_to=answer_id, mention_bot=False)
+    (second,) = await fake.wait_for(lambda: replies(fake, guild, follow_up))
+    second_id = next(mid for mid, m in fake.messages.items() if m["content"] == second.payload["content"])
+
+    # the follow-up, edited, is still asked after the answer it replied to
+    await fake.edit(follow_up, "Where did they meet?")
+    (edited,) = await fake.wait_for(lambda: edits_of(fake, guild, second_id))
+    assert asked[-1] == ("Who did Admiral Vance meet? Where did they meet?", None)
+    assert edited.payload["allowed_mentions"] == NO_PINGS and "[1]" in edited.payload["content"]
+
+    await fake.edit(question, f"{me} When does the floating library open?")
+    (edited,) = await fake.wait_for(lambda: edits_of(fake, guild, answer_id))
+    assert asked[-1] == ("When does the floating library open?", None)
+    assert "floating library" in edited.payload["content"].lower()
+    assert len(replies(fake, guild, question)) == 1  # edited in place, not answered twice
+    # a reply to the edited answer continues the new question
+    more = await fake.say(guild, reader, "and who runs it?", reply_to=answer_id, mention_bot=False)
+    await fake.wait_for(lambda: replies(fake, guild, more))
+    assert asked[-1] == ("When does the floating library open? and who runs it?", None)
+
+    # Discord sends an edit when it adds a link preview: the text is the same, nothing is asked;
+    # nor is a message the bot never answered
+    await fake.edit(question, f"{me} When does the floating library open?")
+    chatter = await fake.say(guild, reader, "unrelated chatter", mention_bot=False)
+    await fake.edit(chatter, "unrelated chatter, edited")
+    count = len(asked)
+    later = await fake.say(guild, reader, f"{me} What opened under the river?")
+    await fake.wait_for(lambda: replies(fake, guild, later))
+    assert len(asked) == count + 1 and len(edits_of(fake, guild, answer_id)) == 1
+
+
+async def test_an_edit_that_changes_the_answers_length_edits_adds_or_removes_messages(
+    fake, start_bot, newsroom, monkeypatch
+):
+    guild = fake.add_guild("Halden")
+    citation = Citation(1, "a1", "Story", "The pier opened.", 0, 16, "c1", "https://news.example/1")
+    long_answer = Answer("q", " ".join(["The pier opened on a Monday. [1]"] * 150), "extractive", (citation,))
+    short_answer = Answer("q", "The pier opened. [1]", "extractive", (citation,))
+
+    async def scripted(question, namespace="default", k=None, as_of=None, limits=None):
+        return long_answer if "long" in question else short_answer
+
+    monkeypatch.setattr(newsroom, "ask", scripted)
+    await start_bot()
+    reader = fake.user("reader")
+    channel = f"/channels/{guild.channel_id}/messages"
+
+    question = await fake.say(guild, reader, f"<@{fake.bot.id}> tell it long")
+    await fake.wait_for(lambda: len(fake.requests_to("POST", channel)) >= 3)
+    parts = [mid for mid, m in fake.messages.items() if m["author"]["id"] == str(fake.bot.id)]
+    assert len(parts) >= 3
+
+    await fake.edit(question, f"<@{fake.bot.id}> tell it short")
+    await fake.wait_for(lambda: len(fake.requests_to("DELETE", channel)) == len(parts) - 1)
+    (edited,) = edits_of(fake, guild, parts[0])
+    assert edited.payload["content"].startswith("The pier opened. [1]\n\n**Sources**")
+    assert [mid for mid in parts if mid in fake.messages] == parts[:1]
+
+    posted = len(fake.requests_to("POST", channel))
+    await fake.edit(question, f"<@{fake.bot.id}> tell it long again")
+    await fake.wait_for(lambda: len(fake.requests_to("POST", channel)) == posted + len(parts) - 1)
+    assert len(edits_of(fake, guild, parts[0])) == 2
+
+    # an answer a moderator removed stays removed when its question is edited
+    del fake.messages[parts[0]]
+    posted = len(fake.requests_to("POST", channel))
+    await fake.edit(question, f"<@{fake.bot.id}> tell it short again")
+    await fake.wait_for(lambda: len(edits_of(fake, guild, parts[0])) == 3)
+    later = await fake.say(guild, reader, f"<@{fake.bot.id}> short one")
+    await fake.wait_for(lambda: replies(fake, guild, later))
+    assert len(fake.requests_to("POST", channel)) == posted + 1  # only the answer to "short one"
