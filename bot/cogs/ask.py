@@ -211,6 +211,12 @@ class RecentReplies:
         while len(self._replies) > self.capacity:
             self._replies.popitem(last=False)
 
+    def forget(self, question_id: int) -> Reply | None:
+        """Forget the reply to message ``question_id`` (deleted), returning it if still recent."""
+        reply = self.get(question_id)
+        self._replies.pop(question_id, None)
+        return reply
+
     def get(self, question_id: int) -> Reply | None:
         found = self._replies.get(question_id)
         if found is None or time.monotonic() - found[1] > self.seconds:
@@ -423,6 +429,19 @@ class Ask(commands.Cog):
             await message.reply(str(exc), allowed_mentions=NO_PINGS, delete_after=min(exc.retry_after, 30.0))
             return
         await self._respond(message, question, earlier.previous, earlier.replied, earlier)
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        """A question the bot answered lately was deleted (by its asker or a moderator): its
+        answer goes too, rather than quoting articles under nothing."""
+        earlier = self.replies.forget(payload.message_id)
+        channel = self.bot.get_channel(payload.channel_id)
+        if not earlier or not isinstance(channel, discord.TextChannel | discord.Thread):
+            return
+        for message_id in earlier.messages:
+            with suppress(discord.NotFound):
+                await channel.get_partial_message(message_id).delete()
+        log.info("deleted the answer to deleted message=%s guild=%s", payload.message_id, payload.guild_id)
 
     async def _respond(
         self,

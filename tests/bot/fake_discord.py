@@ -348,6 +348,14 @@ class FakeDiscord:
         message["edited_timestamp"] = "2026-01-01T00:00:00+00:00"
         await self.dispatch("MESSAGE_UPDATE", message)
 
+    async def delete(self, message_id: int) -> None:
+        """Push a MESSAGE_DELETE: message ``message_id`` was deleted by its author or a moderator."""
+        message = self.messages.pop(message_id)
+        data = {"id": str(message_id), "channel_id": message["channel_id"]}
+        if "guild_id" in message:
+            data["guild_id"] = message["guild_id"]
+        await self.dispatch("MESSAGE_DELETE", data)
+
     # -- REST -----------------------------------------------------------------------------------
 
     async def _attachment(self, request: web.Request) -> web.Response:

@@ -989,6 +989,15 @@ async def test_an_edit_that_changes_the_answers_length_edits_adds_or_removes_mes
     await fake.wait_for(lambda: len(fake.requests_to("POST", channel)) == posted + len(parts) - 1)
     assert len(edits_of(fake, guild, parts[0])) == 2
 
+    # deleting the question deletes its answer, every message of it
+    other = await fake.say(guild, reader, f"<@{fake.bot.id}> tell it long, once more")
+    await fake.wait_for(lambda: len(fake.requests_to("POST", channel)) >= posted + 2 * len(parts) - 1)
+    answer = [mid for mid, m in fake.messages.items() if m["author"]["id"] == str(fake.bot.id)][-len(parts) :]
+    deleted = len(fake.requests_to("DELETE", channel))
+    await fake.delete(other)
+    await fake.wait_for(lambda: len(fake.requests_to("DELETE", channel)) == deleted + len(parts))
+    assert not any(mid in fake.messages for mid in answer)
+
     # an answer a moderator removed stays removed when its question is edited
     del fake.messages[parts[0]]
     posted = len(fake.requests_to("POST", channel))
