@@ -58,8 +58,10 @@ def cmd_feeds(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
                 raise
             hint = f" (followed in {', '.join(elsewhere)}: pass --namespace {elsewhere[0]})"
             raise FeedNotFound(f"{exc}{hint}") from None
-        gone = room.forget_added_by_sync(feed_origin(stored), args.namespace) if args.forget else []
-        removed = f" and removed the {counted(len(gone), 'article')} it added" if args.forget else ""
+        removed = ""
+        if args.forget:
+            copies, broken = room.forget_added_by_sync(feed_origin(stored), args.namespace)
+            removed = f" and removed the {counted(len(copies) + len(broken), 'article')} it added"
         out.write(f"unsubscribed {args.namespace} from {args.url}{removed}\n")
         return 0
     if command == "list":

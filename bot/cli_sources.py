@@ -7,7 +7,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
@@ -45,19 +45,32 @@ def add_sources_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("query", nargs="?", metavar="QUERY", help="words every listed article contains")
     parser.add_argument("--namespace", default="default")
     add_period_arguments(parser)
+    parser.add_argument("--added-by", metavar="WHO", help=f"only the articles WHO added, {ADDED_BY_HELP}")
     parser.add_argument("--limit", type=_positive, default=None, metavar="N", help="list at most N")
     parser.add_argument("--json", action="store_true", help="print the articles as a JSON list")
+
+
+ADDED_BY_HELP = "as `sources --json` shows it: discord:<member id> or feed:<feed url>"
 
 
 def add_forget_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``forget`` options."""
     parser.add_argument(
         "key",
+        nargs="?",
         metavar="KEY",
         help="the article's id (the first column of `sources`) or its URL (`sources --json`)",
     )
+    parser.add_argument(
+        "--added-by", metavar="WHO", help=f"instead of KEY, every article WHO added, {ADDED_BY_HELP}"
+    )
+    parser.add_argument(
+        "--out",
+        metavar="FILE.jsonl",
+        help="with --added-by: first write what is removed there, in the format `ingest` reads back",
+    )
     parser.add_argument("--namespace", default="default")
-    parser.add_argument("--json", action="store_true", help="print the removed article as JSON")
+    parser.add_argument("--json", action="store_true", help="print the removed articles as JSON")
 
 
 def article_dict(article: ArticleSummary) -> dict[str, Any]:
@@ -105,8 +118,8 @@ def cmd_sources(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     since = parse_day(args.since, "--since")
     until = parse_day(args.until, "--until", end_of_day=True)
     articles = room.articles_sync(args.namespace)
-    found = matching(articles, args.query, since, until)
-    label = selection_label(args.query, args.since, args.until)
+    found = matching(articles, args.query, since, until, args.added_by)
+    label = selection_label(args.query, args.since, args.until, args.added_by)
     shown = found[: args.limit] if args.limit else found
     if args.json:
         out.write(json.dumps([article_dict(a) for a in shown], ensure_ascii=False) + "\n")
@@ -135,7 +148,14 @@ def namespace_named(key: str, namespace: str) -> Iterator[None]:
 
 
 def cmd_forget(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
-    """Remove one article (by id or URL) and all its passages from the namespace."""
+    """Remove one article (by id or URL) and all its passages from the namespace, or every article
+    ``--added-by`` someone (a copy first written to ``--out`` when given)."""
+    if (args.key is None) == (args.added_by is None):
+        raise NewsdeskError("give KEY (one article) or --added-by WHO (all they added), not both")
+    if args.out and not args.added_by:
+        raise NewsdeskError("--out goes with --added-by (`newsdesk show KEY --json` copies one article)")
+    if args.added_by:
+        return _forget_added_by(args, room, out)
     with namespace_named(args.key, args.namespace):
         gone = room.forget_sync(args.key, args.namespace)
     if args.json:
@@ -143,6 +163,38 @@ def cmd_forget(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     else:
         out.write(f"Forgot “{' '.join(gone.title.split())}” ({counted(gone.chunks, 'passage')} removed).\n")
     return 0
+
+
+def _forget_added_by(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
+    def keep(copies: list[Article]) -> None:
+        if args.out and copies:
+            write_whole(Path(args.out), export_lines(copies))
+
+    copies, broken = room.forget_added_by_sync(args.added_by, args.namespace, keep)
+    if not copies and not broken:
+        raise NewsdeskError(f"no article in namespace {args.namespace} was added by {args.added_by!r}")
+    if args.json:
+        rows = [{**export_record(a), **provenance(a)} for a in copies]
+        out.write(json.dumps(rows, ensure_ascii=False) + "\n")
+        return 0
+    count = counted(len(copies) + len(broken), "article")
+    copy = f"; a copy is in {args.out}" if args.out and copies else ""
+    out.write(f"Forgot the {count} {args.added_by} added in namespace {args.namespace}{copy}.\n")
+    for article_id in broken:
+        out.write(f"  {article_id}: its chunks were incomplete, so it is not in the copy\n")
+    return 0
+
+
+def write_whole(path: Path, lines: Sequence[str]) -> None:
+    """Write ``lines`` to ``path``, replacing it only once all are written."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.writelines(lines)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise NewsdeskError(f"{path}: cannot write ({exc.strerror})") from None
 
 
 def cmd_show(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
@@ -174,15 +226,7 @@ def cmd_export(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
         raise NewsdeskError(f"no articles in namespace {args.namespace}")
     lines = export_lines(articles)
     if args.out:
-        path = Path(args.out)
-        tmp = path.with_name(f".{path.name}.tmp")
-        try:
-            with tmp.open("w", encoding="utf-8") as fh:
-                fh.writelines(lines)
-            os.replace(tmp, path)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise NewsdeskError(f"{path}: cannot write ({exc.strerror})") from None
+        write_whole(Path(args.out), lines)
     else:
         out.writelines(lines)
     where = f" to {args.out}" if args.out else ""

@@ -29,12 +29,16 @@ def matching(
     query: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    added_by: str | None = None,
 ) -> list[ArticleSummary]:
     """Articles whose title, outlet, link or id contain every word of ``query`` (case-insensitive),
-    published within ``since``..``until`` (inclusive; an undated article is outside any period)."""
+    published within ``since``..``until`` (inclusive; an undated article is outside any period),
+    and stored by ``added_by`` (``discord:<user id>``, ``feed:<url>``) when given."""
     words = (query or "").casefold().split()
     out = []
     for a in articles:
+        if added_by is not None and a.added_by != added_by:
+            continue
         if since is not None or until is not None:
             day = a.published_at
             if day is None or (since is not None and day < since) or (until is not None and day > until):
@@ -45,10 +49,20 @@ def matching(
     return out
 
 
-def selection_label(query: str | None, since: str | None, until: str | None) -> str:
+def discord_origin(user_id: int) -> str:
+    """What the articles a Discord member added record as their :attr:`Article.added_by` (shown
+    by /article as a mention, and what /sources and /forget look for)."""
+    return f"discord:{user_id}"
+
+
+def selection_label(
+    query: str | None, since: str | None, until: str | None, added_by: str | None = None
+) -> str:
     """What a listing was limited to, as the user gave it: ``matching “tram”, published since
-    2026-11``; empty for the whole library."""
+    2026-11``, ``added by editor``; empty for the whole library."""
     parts = [f"matching “{query.strip()}”"] if query and query.strip() else []
+    if added_by:
+        parts.append(f"added by {added_by}")
     since, until = (since or "").strip(), (until or "").strip()
     if since and until:
         parts.append(f"published from {since} to {until}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import chain
@@ -191,12 +191,25 @@ class Newsroom:
         self.store.delete_article(namespace, found.id)
         return found
 
-    def forget_added_by_sync(self, added_by: str, namespace: str = "default") -> list[ArticleSummary]:
-        """Remove every article ``added_by`` stored (``feed:<url>``, ``discord:<user id>``)."""
-        gone = [a for a in self.store.articles(namespace) if a.added_by == added_by]
-        if gone:
+    def forget_added_by_sync(
+        self,
+        added_by: str,
+        namespace: str = "default",
+        keep: Callable[[list[Article]], object] | None = None,
+    ) -> tuple[list[Article], list[str]]:
+        """Remove every article ``added_by`` stored (``feed:<url>``, ``discord:<user id>``).
+
+        Returns what was removed as :meth:`export_sync` would have given it: the articles rebuilt
+        in full (a copy that ``ingest`` puts back), and the ids of those whose chunks were
+        incomplete (removed all the same). ``keep`` is handed the copy first (to write it to a
+        file, say); if it raises, nothing is removed.
+        """
+        copies, broken = self.store.stored_articles(namespace, added_by=added_by)
+        if keep is not None:
+            keep(copies)
+        if copies or broken:
             self.store.delete_added_by(namespace, added_by)
-        return gone
+        return copies, broken
 
     def articles_sync(self, namespace: str = "default") -> list[ArticleSummary]:
         """Every article of the namespace, newest first."""
@@ -299,6 +312,11 @@ class Newsroom:
 
     async def forget(self, key: str, namespace: str = "default") -> ArticleSummary:
         return await asyncio.to_thread(self.forget_sync, key, namespace)
+
+    async def forget_added_by(
+        self, added_by: str, namespace: str = "default"
+    ) -> tuple[list[Article], list[str]]:
+        return await asyncio.to_thread(self.forget_added_by_sync, added_by, namespace)
 
     async def articles(self, namespace: str = "default") -> list[ArticleSummary]:
         return await asyncio.to_thread(self.articles_sync, namespace)

@@ -313,10 +313,10 @@ class ChromaStore:
         return out
 
     def stored_articles(
-        self, namespace: str, article_id: str | None = None
+        self, namespace: str, article_id: str | None = None, added_by: str | None = None
     ) -> tuple[list[Article], list[str]]:
-        """The namespace's articles (or the one ``article_id`` names) rebuilt from their chunks
-        (oldest first), and the ids of those that could not be.
+        """The namespace's articles (or the one ``article_id`` names, or those ``added_by`` stored)
+        rebuilt from their chunks (oldest first), and the ids of those that could not be.
 
         Each chunk's text is put back at its offsets in the body. Chunks end at sentence ends, so
         the only text no chunk holds is whitespace between them, which comes back as newlines (a
@@ -329,6 +329,8 @@ class ChromaStore:
             return [], []
         versions: dict[str, dict[tuple[str, int], list[tuple[str, dict[str, Any]]]]] = {}
         where = {"article_id": article_id} if article_id is not None else None
+        if added_by is not None:
+            where = {"added_by": added_by}
         for _, text, meta in self._pages(col, where=where, documents=True):
             key = (str(meta.get("content_hash")), int(meta.get("n_chunks", 0)))
             versions.setdefault(str(meta.get("article_id")), {}).setdefault(key, []).append((text, meta))

@@ -149,10 +149,8 @@ class Feeds(commands.Cog):
         stored = await asyncio.to_thread(self.poller.unsubscribe, url.strip(), namespace)
         text = f"No longer following <{url.strip()}>."
         if forget:
-            gone = await asyncio.to_thread(
-                self.bot.newsroom.forget_added_by_sync, feed_origin(stored), namespace
-            )
-            text += f" Removed the {counted(len(gone), 'article')} it added."
+            copies, broken = await self.bot.newsroom.forget_added_by(feed_origin(stored), namespace)
+            text += f" Removed the {counted(len(copies) + len(broken), 'article')} it added."
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     @remove.autocomplete("url")

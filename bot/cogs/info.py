@@ -26,13 +26,15 @@ Set `private` to see it alone; `since`, `until`, `outlet` or `article` narrow wh
 "Summarize [2]" or "what does [2] say about the cost?" asks that source's article alone.
 **Find sources** (right-click a message, then Apps) — what the articles here say about that \
 message's claim, shown to you alone.
-**/sources** `[query] [since] [until]` — the newest articles here, or those matching your words or period.
+**/sources** `[query] [since] [until] [added_by]` — the newest articles here, or those matching \
+your words, period or who added them.
 **/article** `article` — read one article in full, to see a quote in its context.
 **/stats** — what this server holds: articles, outlets, the dates they span.
 **/ingest** `url` or `file` — add an article (Manage Server or a manager role).
 **Add to library** (right-click a message, then Apps) — add the articles it links to or carries as \
 files (Manage Server or a manager role).
-**/forget** `article` — remove an article (Manage Server or a manager role).
+**/forget** `article` or `added_by` — remove an article, or all a member added (Manage Server or \
+a manager role).
 **/export** — the whole library as a file that /ingest reads back (Manage Server or a manager role).
 **/briefing on** `channel` `[hour]` `[timezone]` — post the past day's stories there every day \
 (Manage Server or a manager role).

@@ -14,6 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_app import namespace_for
+from bot.library import discord_origin
 from bot.newsroom import MAX_LINKS
 from bot.permissions import Refusal, manager_only
 from bot.render_discord import NO_PINGS, ingest_message
@@ -68,11 +69,6 @@ def check_attachment(name: str, size: int, max_bytes: int) -> None:
         raise Refusal(f"{name} is too large ({size / 1e6:.1f} MB); the limit is {max_bytes / 1e6:.0f} MB.")
 
 
-def added_by(user: discord.abc.User) -> str:
-    """How an article records the member who added it (shown by /article as a mention)."""
-    return f"discord:{user.id}"
-
-
 class Ingest(commands.Cog):
     """Feeding articles to the server's library (Manage Server or a manager role)."""
 
@@ -109,9 +105,13 @@ class Ingest(commands.Cog):
         await interaction.response.defer(thinking=True)
         if file is not None:
             data = await file.read()
-            report = await newsroom.ingest_bytes(data, file.filename, namespace, added_by(interaction.user))
+            report = await newsroom.ingest_bytes(
+                data, file.filename, namespace, discord_origin(interaction.user.id)
+            )
         else:
-            report = await newsroom.ingest_urls(str(url).split(), namespace, added_by(interaction.user))
+            report = await newsroom.ingest_urls(
+                str(url).split(), namespace, discord_origin(interaction.user.id)
+            )
         await interaction.followup.send(ingest_message(report), allowed_mentions=NO_PINGS)
         log.info(
             "ingest guild=%s user=%s added=%d skipped=%d errors=%d",
@@ -147,7 +147,7 @@ class Ingest(commands.Cog):
             check_attachment(attachment.filename, attachment.size, newsroom.attachment_max_bytes)
         await interaction.response.defer(thinking=True)
         posted = [(a.filename, await a.read()) for a in files]
-        report = await newsroom.ingest_posted(links, posted, namespace, added_by(interaction.user))
+        report = await newsroom.ingest_posted(links, posted, namespace, discord_origin(interaction.user.id))
         await interaction.followup.send(ingest_message(report), allowed_mentions=NO_PINGS)
         log.info(
             "add-to-library guild=%s user=%s links=%d files=%d added=%d skipped=%d errors=%d",

@@ -14,8 +14,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_app import namespace_for
-from bot.library import export_lines, matching, parse_day, published_day, selection_label
-from bot.permissions import manager_only
+from bot.library import discord_origin, export_lines, matching, parse_day, published_day, selection_label
+from bot.permissions import Refusal, manager_only
 from bot.render_discord import (
     CHOICES_LIMIT,
     EMBED_DESCRIPTION_LIMIT,
@@ -68,6 +68,7 @@ class Sources(commands.Cog):
         query="Words to look for in titles, outlets and links (optional)",
         since=SINCE_OPTION,
         until=UNTIL_OPTION,
+        added_by="Only the articles this member added",
     )
     async def sources(
         self,
@@ -75,14 +76,16 @@ class Sources(commands.Cog):
         query: app_commands.Range[str, 1, 200] | None = None,
         since: app_commands.Range[str, 1, 40] | None = None,
         until: app_commands.Range[str, 1, 40] | None = None,
+        added_by: discord.User | None = None,
     ) -> None:
-        """List this server's newest articles, or those matching your words or published in a period."""
+        """List this server's newest articles, or those matching your words, a period or who added them."""
         namespace = namespace_for(interaction.guild_id)
         first, last = parse_day(since, "since"), parse_day(until, "until", end_of_day=True)
         await interaction.response.defer(thinking=True, ephemeral=True)
         articles = await self.bot.newsroom.articles(namespace)
-        found = matching(articles, query, first, last)
-        label = selection_label(query, since, until)
+        origin, adder = (discord_origin(added_by.id), added_by.display_name) if added_by else (None, None)
+        found = matching(articles, query, first, last, origin)
+        label = selection_label(query, since, until, adder)
         heading = f"Articles {label}" if label else "Newest articles"
         heading = f"{shorten(heading, 200)} ({len(found)} of {len(articles)})"
         listed = articles_description(found[:SOURCES_SHOWN]) if found or not articles else NO_MATCH
@@ -93,11 +96,25 @@ class Sources(commands.Cog):
         )
 
     @app_commands.command(name="forget")
-    @app_commands.describe(article="The article's id or link; start typing its title to pick it")
+    @app_commands.describe(
+        article="The article's id or link; start typing its title to pick it",
+        added_by="Or every article this member added (you get a copy that /ingest reads back)",
+    )
     @manager_only()
-    async def forget(self, interaction: discord.Interaction[Any], article: str) -> None:
-        """Remove an article and all its passages from this server's library."""
+    async def forget(
+        self,
+        interaction: discord.Interaction[Any],
+        article: str | None = None,
+        added_by: discord.User | None = None,
+    ) -> None:
+        """Remove an article and all its passages from this server's library, or all a member added."""
         namespace = namespace_for(interaction.guild_id)
+        if (article is None) == (added_by is None):
+            raise Refusal("Name an article, or a member whose articles to remove: one of the two.")
+        if added_by is not None:
+            await self._forget_added_by(interaction, added_by)
+            return
+        assert article is not None  # noqa: S101 - one of the two, checked above
         await interaction.response.defer(thinking=True)
         gone = await self.bot.newsroom.forget(article.strip(), namespace=namespace)
         title = discord.utils.escape_markdown(shorten(gone.title, 200))
@@ -106,6 +123,41 @@ class Sources(commands.Cog):
             allowed_mentions=NO_PINGS,
         )
         log.info("forget guild=%s user=%s article=%s", namespace, interaction.user.id, gone.id)
+
+    async def _forget_added_by(self, interaction: discord.Interaction[Any], member: discord.User) -> None:
+        """Remove every article ``member`` added; the manager alone gets them as a file."""
+        namespace = namespace_for(interaction.guild_id)
+        await interaction.response.defer(thinking=True)
+        copies, broken = await self.bot.newsroom.forget_added_by(discord_origin(member.id), namespace)
+        count = len(copies) + len(broken)
+        if not count:
+            text = f"{member.mention} added no article to this server's library: nothing removed."
+            await interaction.followup.send(text, allowed_mentions=NO_PINGS)
+            return
+        await interaction.followup.send(
+            f"Forgot the {counted(count, 'article')} {member.mention} added.", allowed_mentions=NO_PINGS
+        )
+        log.info(
+            "forget guild=%s user=%s added_by=%s articles=%d",
+            namespace,
+            interaction.user.id,
+            member.id,
+            count,
+        )
+        if not copies:
+            return
+        data = "".join(export_lines(copies)).encode("utf-8")
+        if len(data) > interaction.filesize_limit:
+            text = "They were too large to attach as a copy."
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+            return
+        text = f"A copy of the {counted(len(copies), 'article')} removed: `/ingest file:` puts them back."
+        await interaction.followup.send(
+            text,
+            file=discord.File(io.BytesIO(data), filename=f"newsdesk-{namespace}-added-by-{member.id}.jsonl"),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
 
     @app_commands.command(name="export")
     @manager_only()

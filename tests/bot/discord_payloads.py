@@ -18,6 +18,7 @@ EPHEMERAL = 1 << 6
 
 # Application command option types by Python type (3 string, 4 integer, 5 boolean; 11 attachment)
 OPTION_TYPES = {str: 3, int: 4, bool: 5}
+USER_OPTION = 6
 CHANNEL_OPTION = 7
 ATTACHMENT_OPTION = 11
 SUBCOMMAND_OPTION = 1
@@ -190,14 +191,22 @@ def command_options(
     subcommand: str | None,
     channels: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """``(options, resolved)`` of an application command interaction's ``data``."""
+    """``(options, resolved)`` of an application command interaction's ``data``; a
+    :class:`FakeUser` value is a member option."""
     opts: list[dict[str, Any]] = []
+    resolved: dict[str, Any] = {}
     for key, value in (options or {}).items():
+        if isinstance(value, FakeUser):
+            opts.append({"name": key, "type": USER_OPTION, "value": str(value.id)})
+            resolved.setdefault("users", {})[str(value.id)] = value.payload()
+            resolved.setdefault("members", {})[str(value.id)] = {
+                k: v for k, v in member(value).items() if k != "user"
+            }
+            continue
         opt = {"name": key, "type": OPTION_TYPES[type(value)], "value": value}
         if key == autocomplete:
             opt["focused"] = True
         opts.append(opt)
-    resolved: dict[str, Any] = {}
     for key, att in (attachments or {}).items():
         opts.append({"name": key, "type": ATTACHMENT_OPTION, "value": att["id"]})
         resolved.setdefault("attachments", {})[att["id"]] = att

@@ -233,3 +233,68 @@ def test_show_prints_an_article_whole_by_id_or_url_and_quotes_are_spans_of_it(ru
 def test_show_names_an_unknown_article_and_its_namespace(run, two_articles):
     code, out, err = run("show", "no-such-id")
     assert (code, out) == (1, "") and err == "error: no article 'no-such-id' in namespace default\n"
+
+
+@pytest.fixture
+def added_by_two(newsroom, two_articles):
+    """Two more articles, added by Discord member 42 (the two above were added from the terminal)."""
+    for n in (1, 2):
+        story = f"Spam story {n}\nDATE: 2025-04-0{n}\n\nBuy cheap harbour watches, offer {n}. Today only."
+        report = newsroom.ingest_bytes_sync(story.encode(), f"spam{n}.txt", "default", "discord:42")
+        assert report.articles_added == 1
+
+
+def test_sources_added_by_lists_only_what_that_member_added(run, added_by_two):
+    assert [a["title"] for a in listed(run, "--added-by", "discord:42")] == ["Spam story 2", "Spam story 1"]
+    code, out, _ = run("sources", "--added-by", "discord:42")
+    assert code == 0 and out.splitlines()[0] == "2 of 4 articles added by discord:42"
+    assert listed(run, "--added-by", "discord:7") == []
+
+
+def test_forget_added_by_removes_all_they_added_after_writing_a_copy_ingest_puts_back(
+    run, added_by_two, tmp_path
+):
+    before = listed(run)
+    copy = tmp_path / "removed.jsonl"
+    code, out, err = run("forget", "--added-by", "discord:42", "--out", str(copy))
+    assert (code, err) == (0, "")
+    assert out == f"Forgot the 2 articles discord:42 added in namespace default; a copy is in {copy}.\n"
+    assert [a["id"] for a in listed(run)] == [VANCE_ID, LIBRARY_ID]
+    rows = [json.loads(line) for line in copy.read_text().splitlines()]
+    assert [r["title"] for r in rows] == ["Spam story 1", "Spam story 2"]
+    assert rows[0]["body"] == "Buy cheap harbour watches, offer 1. Today only."
+    assert run("ingest", str(copy))[0] == 0
+    assert {a["id"] for a in listed(run)} == {a["id"] for a in before}  # the same ids come back
+
+
+def test_forget_added_by_json_prints_each_removed_article_in_full(run, added_by_two):
+    code, out, _ = run("forget", "--added-by", "discord:42", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert [(r["title"], r["added_by"]) for r in rows] == [
+        ("Spam story 1", "discord:42"),
+        ("Spam story 2", "discord:42"),
+    ]
+    assert rows[1]["body"].startswith("Buy cheap harbour watches, offer 2.")
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (("--added-by", "discord:7"), "error: no article in namespace default was added by 'discord:7'\n"),
+        ((VANCE_ID, "--added-by", "discord:42"), "error: give KEY (one article) or --added-by WHO"),
+        ((), "error: give KEY (one article) or --added-by WHO"),
+        ((VANCE_ID, "--out", "x.jsonl"), "error: --out goes with --added-by"),
+        (
+            ("--added-by", "discord:42", "--out", "/no/such/dir/x.jsonl"),
+            "error: /no/such/dir/x.jsonl: cannot",
+        ),
+    ],
+    ids=["nobody", "both", "neither", "out-alone", "out-unwritable"],
+)
+def test_forget_added_by_that_cannot_be_done_exits_1_and_removes_nothing(run, added_by_two, argv, says):
+    before = listed(run)
+    code, out, err = run("forget", *argv)
+    assert (code, out) == (1, "")
+    assert err.startswith(says) and err.count("\n") == 1
+    assert listed(run) == before

@@ -1006,3 +1006,51 @@ async def test_an_edit_that_changes_the_answers_length_edits_adds_or_removes_mes
     later = await fake.say(guild, reader, f"<@{fake.bot.id}> short one")
     await fake.wait_for(lambda: replies(fake, guild, later))
     assert len(fake.requests_to("POST", channel)) == posted + 1  # only the answer to "short one"
+
+
+async def test_a_manager_lists_and_forgets_what_one_member_added_and_gets_a_copy(fake, start_bot, newsroom):
+    guild = fake.add_guild("Halden")
+    ingest_article(newsroom, guild, "vance-lighthouse-guild.txt")  # from a terminal: no member
+    harness = await start_bot()
+    manager, editor = fake.user("manager", manage_guild=True), fake.user("editor", manage_guild=True)
+    reader = fake.user("reader")
+    for name in ("floating-library.txt", "tram-tunnel.md"):
+        posted = fake.add_attachment(name, (ARTICLES / name).read_bytes())
+        await harness.command("ingest", guild=guild, user=editor, attachments={"file": posted})
+    namespace = str(guild.id)
+    assert sorted(a.added_by or "" for a in newsroom.store.articles(namespace)) == [
+        "",
+        f"discord:{editor.id}",
+        f"discord:{editor.id}",
+    ]
+
+    listed = await harness.command("sources", {"added_by": editor}, guild=guild, user=reader)
+    (shown,) = listed[-1].payload["embeds"]
+    assert shown["title"] == "Articles added by editor (2 of 3)"
+    assert "Admiral Vance" not in shown["description"] and "tram tunnel" in shown["description"].lower()
+
+    neither = await harness.command("forget", guild=guild, user=manager)
+    assert (
+        ephemeral_reply(neither) == "Name an article, or a member whose articles to remove: one of the two."
+    )
+    none = await harness.command("forget", {"added_by": reader}, guild=guild, user=manager)
+    assert followup_texts(none) == [
+        f"<@{reader.id}> added no article to this server's library: nothing removed."
+    ]
+
+    forgot = await harness.command("forget", {"added_by": editor}, guild=guild, user=manager)
+    public, private = [r for r in forgot if r.method == "POST" and "/webhooks/" in r.path]
+    assert public.payload["content"] == f"Forgot the 2 articles <@{editor.id}> added."
+    assert (
+        public.payload["allowed_mentions"] == NO_PINGS and not (public.payload.get("flags") or 0) & EPHEMERAL
+    )
+    assert private.payload["flags"] & EPHEMERAL
+    assert private.payload["content"] == "A copy of the 2 articles removed: `/ingest file:` puts them back."
+    ((_, data),) = private.files.items()
+    assert {json.loads(line)["title"] for line in data.decode().splitlines()} == {
+        "Harbour council approves a floating library",
+        "Lindmoor opens its tram tunnel under the river",
+    }
+    assert [a.title for a in newsroom.store.articles(namespace)] == [
+        "Admiral Vance meets the Lighthouse Guild in Port Halden"
+    ]
