@@ -6,7 +6,8 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -168,7 +169,38 @@ Ask about the ingested news; every claim is quoted from an article and cited [n]
 An empty line or Ctrl-D quits."""
 
 
+HISTORY_LENGTH = 1000  # questions ``chat`` keeps for the arrow keys, across sessions
+
+
+@contextmanager
+def line_editing(history: Path) -> Iterator[None]:
+    """Line editing and the arrow keys' history for ``input()`` (readline, where Python has it),
+    the history kept in ``history`` from one ``chat`` to the next. A history file that cannot be
+    read or written only means starting afresh."""
+    try:
+        import readline  # only for a person at a terminal; absent on Windows
+    except ImportError:
+        yield
+        return
+    readline.set_history_length(HISTORY_LENGTH)
+    with suppress(OSError):
+        readline.read_history_file(history)
+    try:
+        yield
+    finally:
+        with suppress(OSError):
+            history.parent.mkdir(parents=True, exist_ok=True)
+            readline.write_history_file(history)
+
+
 def cmd_chat(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
+    """Ask questions one after another; at a terminal, with line editing and history."""
+    interactive = sys.stdin.isatty()
+    with line_editing(args.settings.data_dir / "chat_history") if interactive else nullcontext():
+        return _chat(args, room, out)
+
+
+def _chat(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     out.write(
         'Ask about the ingested news; a question like "when did he meet them?" continues the one '
         'before it. "help" lists what else to try; an empty line or Ctrl-D quits.\n'

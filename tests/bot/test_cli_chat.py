@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot import cli
+from bot.cli import line_editing
 from bot.followups import Asked, NoSuchSource, Turn, asks_for_help, next_turn, refers_back, source_named
 from retrieval.models import Answer
 
@@ -205,3 +207,33 @@ def test_timeline_then_coverage_follow_the_first_question_in_chat(chat):
         "how did the outlets cover Who did Admiral Vance meet",
     ]
     assert "Articles on “who did Admiral Vance meet?”, oldest first:" in out
+
+
+def test_chat_history_is_kept_for_the_arrow_keys_from_one_chat_to_the_next(tmp_path):
+    readline = pytest.importorskip("readline")
+    history = tmp_path / "data" / "chat_history"
+    readline.clear_history()
+    with line_editing(history):
+        readline.add_history("who did Admiral Vance meet?")
+    assert "who did Admiral Vance meet?" in history.read_text()
+    readline.clear_history()
+    with line_editing(history):
+        assert (
+            readline.get_history_item(readline.get_current_history_length()) == "who did Admiral Vance meet?"
+        )
+    unwritable = tmp_path / "file"
+    unwritable.write_text("")
+    with line_editing(unwritable / "chat_history"):  # a history that cannot be kept is no error
+        readline.add_history("and then?")
+    readline.clear_history()
+
+
+def test_chat_at_a_terminal_keeps_its_history_in_the_data_directory(chat, settings, monkeypatch):
+    opened: list = []
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr(cli, "line_editing", lambda path: opened.append(path) or contextlib.nullcontext())
+    chat("Who did Admiral Vance meet?")
+    assert opened == [settings.data_dir / "chat_history"]
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)  # piped: no line editing, no history
+    chat("Who did Admiral Vance meet?")
+    assert len(opened) == 1
