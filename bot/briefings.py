@@ -7,9 +7,6 @@ the day last posted, so a briefing is posted once a day however often the bot re
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cache
@@ -17,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from retrieval.errors import NewsdeskError
+from retrieval.sqlite_file import SqliteFile
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS briefings (
@@ -82,14 +80,7 @@ class Briefings:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(self.path, timeout=15)) as conn:
-            conn.executescript(_SCHEMA)
-            with conn:
-                yield conn
+        self._db = SqliteFile(path, _SCHEMA).transaction
 
     def set(
         self, guild_id: int, channel_id: int, hour: int, now: datetime, timezone: str = "UTC"

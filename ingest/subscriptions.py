@@ -7,13 +7,13 @@ is one short transaction, so two processes never overwrite each other's state.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ingest.errors import IngestError
+from retrieval.sqlite_file import SqliteFile
 from retrieval.store import collection_name
 
 # A failing feed waits interval * 2**failures, but never longer than this.
@@ -66,18 +66,7 @@ class FeedRegistry:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._migrated = False
-
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(self.path, timeout=15)) as conn:
-            conn.executescript(_SCHEMA)
-            if not self._migrated:
-                _add_columns(conn)
-                self._migrated = True
-            with conn:  # one transaction, committed on success
-                yield conn
+        self._db = SqliteFile(path, _SCHEMA, _add_columns).transaction
 
     def add(self, url: str, namespace: str = "default", title: str | None = None) -> Feed:
         """Subscribe ``namespace`` to ``url`` (due at once); adding it again keeps its state."""

@@ -9,8 +9,8 @@ import re
 import sqlite3
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import closing, contextmanager, suppress
+from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +30,7 @@ from bot.render_discord import CHOICES_LIMIT, MESSAGE_LIMIT, NO_PINGS, answer_me
 from retrieval.errors import NewsdeskError
 from retrieval.models import Answer
 from retrieval.service import Limits
+from retrieval.sqlite_file import SqliteFile
 
 if TYPE_CHECKING:
     from bot.discord_app import NewsdeskBot
@@ -63,6 +64,17 @@ CREATE INDEX IF NOT EXISTS answered_at ON answered (at);
 """
 
 
+def _add_sources_column(conn: sqlite3.Connection) -> None:
+    """A file from before answers remembered their sources gains the column."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(answered)")}
+    if "sources" not in columns:
+        try:
+            conn.execute("ALTER TABLE answered ADD COLUMN sources TEXT NOT NULL DEFAULT '[]'")
+        except sqlite3.OperationalError:  # another process added it in between
+            if "sources" not in {row[1] for row in conn.execute("PRAGMA table_info(answered)")}:
+                raise
+
+
 class Conversations:
     """What each of the bot's answer messages, and each thread it answered in, continues: the
     question and the articles the answer cited, by number (for "summarize [2]").
@@ -79,7 +91,7 @@ class Conversations:
         self.capacity = capacity
         self._recent: OrderedDict[int, Asked] = OrderedDict()
         self._recent_capacity = min(recent, capacity)
-        self._ready = False
+        self._db = SqliteFile(path, _SCHEMA, _add_sources_column, timeout=5).transaction
 
     def note(self, keys: Iterable[int], asked: Asked) -> None:
         """Remember in memory only (cheap: safe on the event loop)."""
@@ -88,19 +100,6 @@ class Conversations:
             self._recent.move_to_end(key)
         while len(self._recent) > self._recent_capacity:
             self._recent.popitem(last=False)
-
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(self.path, timeout=5)) as conn:
-            if not self._ready:
-                conn.executescript(_SCHEMA)
-                columns = {row[1] for row in conn.execute("PRAGMA table_info(answered)")}
-                if "sources" not in columns:  # a file from before sources were remembered
-                    conn.execute("ALTER TABLE answered ADD COLUMN sources TEXT NOT NULL DEFAULT '[]'")
-                self._ready = True
-            with conn:
-                yield conn
 
     def remember(self, keys: Iterable[int], asked: Asked) -> None:
         """Remember on disk (blocking: run it off the event loop, after :meth:`note`)."""
