@@ -14,8 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import cli
-from bot.cogs.ask import Conversations, strip_mentions
+from bot.cogs.ask import strip_mentions
 from bot.cogs.ingest import check_attachment, posted_links
+from bot.conversations import Conversations
 from bot.discord_app import COGS, bot_intents, cog_modules, namespace_for
 from bot.followups import MAX_CONTEXT_CHARS, Asked, follow_up_query
 from bot.library import matching
