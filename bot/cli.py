@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -27,7 +27,9 @@ from bot.cli_sources import (
     cmd_show,
     cmd_sources,
     namespace_named,
+    positive,
 )
+from bot.feedback import DOWN, UP, Feedback
 from bot.followups import Asked, asks_for_help, next_turn
 from bot.library import parse_day
 from bot.newsroom import Newsroom
@@ -233,6 +235,25 @@ def _chat(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
         previous = Asked.of(turn, answer)
 
 
+def cmd_feedback(args: argparse.Namespace, votes: Feedback, out: TextIO) -> int:
+    """List the answers members rated with 👍 or 👎 in Discord, the most voted down first."""
+    if args.namespace is not None and not args.namespace.isdigit():
+        print(f"error: {args.namespace!r} is not a server id (votes come from Discord)", file=sys.stderr)
+        return 1
+    rated = votes.rated(int(args.namespace) if args.namespace else None, args.limit)
+    if args.json:
+        rows = [{**asdict(r), "last": r.last.isoformat(), "link": r.link} for r in rated]
+        out.write(json.dumps(rows, ensure_ascii=False) + "\n")
+        return 0
+    if not rated:
+        out.write(f"no votes yet: members react {UP} or {DOWN} to the bot's answers in Discord\n")
+        return 0
+    for r in rated:
+        out.write(f"{DOWN} {r.down}  {UP} {r.up}  {r.last:%Y-%m-%d}  {' '.join(r.question.split())}\n")
+        out.write(f"    {r.link}\n")
+    return 0
+
+
 def cmd_rechunk(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     before = room.store.count(args.namespace)
     report = _with_progress(
@@ -354,6 +375,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("feeds", cmd_feeds, "Subscribe to RSS/Atom feeds and poll them into a namespace.")
     add_feeds_arguments(p)
 
+    # Reads the votes file alone: no store or model to load.
+    p = sub.add_parser("feedback", help="The bot's answers Discord members voted on, most voted down first.")
+    p.set_defaults(handler=None)
+    p.add_argument("--namespace", default=None, help="one server's (its id, as `stats` lists it)")
+    p.add_argument("--limit", type=positive, default=20, metavar="N", help="list at most N (default 20)")
+    p.add_argument("--json", action="store_true")
+
     # Runs without building the Newsroom: its job is to say what would stop that from working.
     p = sub.add_parser("doctor", help="Check the store, embedder, chat model and Discord settings.")
     p.set_defaults(handler=None)
@@ -376,6 +404,8 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     args.settings = settings
     if args.command == "doctor":
         return run_doctor(args, settings, sys.stdout)
+    if args.command == "feedback":
+        return cmd_feedback(args, Feedback(settings.data_dir / "feedback.sqlite3"), sys.stdout)
     try:
         room = Newsroom.from_settings(settings)
         return int(args.handler(args, room, sys.stdout))

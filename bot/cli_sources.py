@@ -20,7 +20,8 @@ from retrieval.models import Article
 from retrieval.store import ArticleSummary
 
 
-def _positive(value: str) -> int:
+def positive(value: str) -> int:
+    """An argparse type: a whole number of at least 1."""
     try:
         number = int(value)
     except ValueError:
@@ -46,7 +47,7 @@ def add_sources_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--namespace", default="default")
     add_period_arguments(parser)
     parser.add_argument("--added-by", metavar="WHO", help=f"only the articles WHO added, {ADDED_BY_HELP}")
-    parser.add_argument("--limit", type=_positive, default=None, metavar="N", help="list at most N")
+    parser.add_argument("--limit", type=positive, default=None, metavar="N", help="list at most N")
     parser.add_argument("--json", action="store_true", help="print the articles as a JSON list")
 
 

@@ -34,6 +34,7 @@ COGS: tuple[str, ...] = (
     "bot.cogs.sources",
     "bot.cogs.info",
     "bot.cogs.briefing",
+    "bot.cogs.feedback",
 )
 # Cogs loaded only when their module exists (features that land separately plug in here).
 OPTIONAL_COGS: tuple[str, ...] = ("bot.cogs.feeds",)
@@ -47,7 +48,7 @@ def cog_modules() -> tuple[str, ...]:
 
 
 def bot_intents() -> discord.Intents:
-    """Guilds (channels, roles), guild and DM message events; no privileged intent.
+    """Guilds (channels, roles), guild and DM message events, reactions; no privileged intent.
 
     Without the message-content intent Discord still delivers the content of messages that
     mention the bot (a reply that keeps its ping mentions it) and of DMs, which is all it reads.
@@ -56,6 +57,7 @@ def bot_intents() -> discord.Intents:
     intents.guilds = True
     intents.guild_messages = True
     intents.dm_messages = True
+    intents.guild_reactions = True  # 👍 and 👎 on answers
     return intents
 
 

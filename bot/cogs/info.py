@@ -24,6 +24,7 @@ Set `private` to see it alone; `since`, `until`, `outlet` or `article` narrow wh
 **@mention** me with a question, or **reply** to one of my answers to follow up on it \
 (a question like "when did they meet?" right after yours follows it up too). \
 "Summarize [2]" or "what does [2] say about the cost?" asks that source's article alone.
+React 👍 or 👎 to an answer to rate it; managers see the ratings with **/feedback**.
 **Find sources** (right-click a message, then Apps) — what the articles here say about that \
 message's claim, shown to you alone.
 **/sources** `[query] [since] [until] [added_by]` — the newest articles here, or those matching \

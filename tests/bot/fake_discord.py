@@ -348,6 +348,24 @@ class FakeDiscord:
         message["edited_timestamp"] = "2026-01-01T00:00:00+00:00"
         await self.dispatch("MESSAGE_UPDATE", message)
 
+    async def react(self, message_id: int, user: FakeUser, emoji: str, *, remove: bool = False) -> None:
+        """Push a MESSAGE_REACTION_ADD (or _REMOVE) of ``emoji`` by ``user`` on message ``message_id``."""
+        message = self.messages[message_id]
+        data: dict[str, Any] = {
+            "user_id": str(user.id),
+            "channel_id": message["channel_id"],
+            "message_id": str(message_id),
+            "emoji": {"id": None, "name": emoji},
+            "burst": False,
+            "type": 0,
+        }
+        in_channel = [g for g in self.guilds.values() if str(g.channel_id) == message["channel_id"]]
+        if "guild_id" in message or in_channel:  # the bot's own messages carry no guild id here
+            data["guild_id"] = message.get("guild_id") or str(in_channel[0].id)
+        if not remove:
+            data["message_author_id"] = message["author"]["id"]
+        await self.dispatch("MESSAGE_REACTION_REMOVE" if remove else "MESSAGE_REACTION_ADD", data)
+
     async def delete(self, message_id: int) -> None:
         """Push a MESSAGE_DELETE: message ``message_id`` was deleted by its author or a moderator."""
         message = self.messages.pop(message_id)

@@ -39,7 +39,7 @@ def test_every_core_cog_loads_and_feeds_plugs_in_only_when_present(monkeypatch):
 def test_no_privileged_intents_are_requested():
     intents = bot_intents()
     assert not intents.message_content and not intents.members and not intents.presences
-    assert intents.guilds and intents.guild_messages and intents.dm_messages
+    assert intents.guilds and intents.guild_messages and intents.dm_messages and intents.guild_reactions
 
 
 def test_namespace_is_the_guild_id_and_dms_are_refused():

@@ -1054,3 +1054,53 @@ async def test_a_manager_lists_and_forgets_what_one_member_added_and_gets_a_copy
     assert [a.title for a in newsroom.store.articles(namespace)] == [
         "Admiral Vance meets the Lighthouse Guild in Port Halden"
     ]
+
+
+async def test_votes_on_answers_are_kept_and_managers_see_the_answers_voted_down_most(
+    fake, start_bot, newsroom, monkeypatch
+):
+    guild, _ = halden_asked(fake, newsroom, monkeypatch)
+    harness = await start_bot()
+    reader, other = fake.user("reader"), fake.user("other")
+    manager = fake.user("manager", manage_guild=True)
+
+    async def answer_to(question: str) -> int:
+        asked = await fake.say(guild, reader, f"<@{fake.bot.id}> {question}")
+        (reply,) = await fake.wait_for(lambda: replies(fake, guild, asked))
+        return next(mid for mid, m in fake.messages.items() if m["content"] == reply.payload["content"])
+
+    vance = await answer_to("Who did Admiral Vance meet?")
+    tram = await answer_to("What opened under the river?")
+    cooldown = await fake.say(guild, reader, f"<@{fake.bot.id}> help")
+    (card,) = await fake.wait_for(lambda: replies(fake, guild, cooldown))
+    card_id = next(mid for mid, m in fake.messages.items() if m.get("embeds") == card.payload["embeds"])
+
+    await fake.react(vance, reader, "👎")
+    await fake.react(vance, other, "👎🏽")  # a skin tone is the same vote
+    await fake.react(vance, other, "👍")
+    await fake.react(tram, reader, "👍")
+    await fake.react(tram, other, "👎")
+    await fake.react(tram, other, "👎", remove=True)  # taken back
+    await fake.react(tram, reader, "🎉")  # not a vote
+    await fake.react(card_id, reader, "👎")  # the help card is not an answer
+    await fake.react(cooldown, other, "👎")  # nor is a member's message
+
+    votes = harness.bot.get_cog("Votes").feedback
+    for _ in range(100):  # written off the event loop, in order: wait for the last to land
+        if [(r.message_id, r.down, r.up) for r in votes.rated(guild.id)] == [(vance, 2, 1), (tram, 0, 1)]:
+            break
+        await asyncio.sleep(0.05)
+    shown = await harness.command("feedback", guild=guild, user=manager)
+    lines = shown[-1].payload["embeds"][0]["description"].split("\n")
+    assert len(lines) == 2
+    assert (
+        lines[0].startswith("👎 2 · 👍 1 · ")
+        and "[Who did Admiral Vance meet?](https://discord.com/channels/" in lines[0]
+    )
+    assert lines[0].endswith(f"/{guild.channel_id}/{vance})")
+    assert lines[1].startswith("👎 0 · 👍 1 · ") and "What opened under the river?" in lines[1]
+
+    refused = await harness.command("feedback", guild=guild, user=reader)
+    assert ephemeral_reply(refused).startswith("Only members with the Manage Server permission")
+    other_server = await harness.command("feedback", guild=fake.add_guild("Elsewhere"), user=manager)
+    assert "No votes yet" in other_server[-1].payload["embeds"][0]["description"]
