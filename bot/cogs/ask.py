@@ -303,8 +303,7 @@ class Ask(commands.Cog):
         previous = await self.previous_question(reference, message.channel.id if mentioned else None)
         if previous is None and not mentioned:
             return
-        role = message.guild.self_role
-        question = strip_mentions(message.content, me.id, role.id if role else None)[:MAX_QUESTION_CHARS]
+        question = self._question_in(message, me.id)
         if not question:
             if previous is None:  # a bare mention; an empty reply means Discord withheld the text
                 await message.reply(EMPTY_MENTION, allowed_mentions=NO_PINGS)
@@ -312,10 +311,7 @@ class Ask(commands.Cog):
         if asks_for_help(question):  # "@Newsdesk help": what /help shows, not a search for "help"
             await message.reply(embed=embed("Newsdesk", HELP), allowed_mentions=NO_PINGS)
             return
-        try:
-            self.bot.cooldown.hit(message.author.id)
-        except CooldownActive as exc:
-            await message.reply(str(exc), allowed_mentions=NO_PINGS, delete_after=min(exc.retry_after, 30.0))
+        if not await self._may_ask(message):
             return
         replied = previous is not None
         if previous is None:  # not a reply, nor in a thread the bot answered in
@@ -331,17 +327,12 @@ class Ask(commands.Cog):
         message = payload.message
         if not earlier or not earlier.messages or not me or not message.guild or message.author.bot:
             return  # not a question answered lately, or its answer was removed
-        role = message.guild.self_role
-        question = strip_mentions(message.content, me.id, role.id if role else None)[:MAX_QUESTION_CHARS]
+        question = self._question_in(message, me.id)
         # unchanged: Discord also sends an edit when it adds a link's preview
         if not question or question == earlier.question or asks_for_help(question):
             return
-        try:
-            self.bot.cooldown.hit(message.author.id)
-        except CooldownActive as exc:
-            await message.reply(str(exc), allowed_mentions=NO_PINGS, delete_after=min(exc.retry_after, 30.0))
-            return
-        await self._respond(message, question, earlier.previous, earlier.replied, earlier)
+        if await self._may_ask(message):
+            await self._respond(message, question, earlier.previous, earlier.replied, earlier)
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
@@ -355,6 +346,22 @@ class Ask(commands.Cog):
             with suppress(discord.NotFound):
                 await channel.get_partial_message(message_id).delete()
         log.info("deleted the answer to deleted message=%s guild=%s", payload.message_id, payload.guild_id)
+
+    @staticmethod
+    def _question_in(message: discord.Message, my_id: int) -> str:
+        """The message's text without mentions of the bot, cut to the longest question taken."""
+        role = message.guild.self_role if message.guild else None
+        return strip_mentions(message.content, my_id, role.id if role else None)[:MAX_QUESTION_CHARS]
+
+    async def _may_ask(self, message: discord.Message) -> bool:
+        """Count the question against the member's cooldown; too soon, say when to retry (the
+        notice deletes itself)."""
+        try:
+            self.bot.cooldown.hit(message.author.id)
+        except CooldownActive as exc:
+            await message.reply(str(exc), allowed_mentions=NO_PINGS, delete_after=min(exc.retry_after, 30.0))
+            return False
+        return True
 
     async def _respond(
         self,
