@@ -339,9 +339,9 @@ class Ask(commands.Cog):
         """A question the bot answered lately was deleted (by its asker or a moderator): its
         answer goes too, rather than quoting articles under nothing."""
         earlier = self.replies.forget(payload.message_id)
-        channel = self.bot.get_channel(payload.channel_id)
-        if not earlier or not isinstance(channel, discord.TextChannel | discord.Thread):
+        if not earlier:
             return
+        channel = self.bot.get_partial_messageable(payload.channel_id, guild_id=payload.guild_id)
         for message_id in earlier.messages:
             with suppress(discord.NotFound):
                 await channel.get_partial_message(message_id).delete()
