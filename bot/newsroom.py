@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import chain
 from typing import Any
@@ -17,9 +17,8 @@ from ingest.fetch import Fetcher, FetchLimits
 from ingest.loaders import Item, UrlLoader, articles_from_bytes, limit_items
 from ingest.pipeline import Ingestor, IngestReport, Progress
 from ingest.subscriptions import FeedRegistry
-from ingest.urls import canonical_url, is_url
 from retrieval.embedder import MiniLMEmbedder
-from retrieval.errors import ArticleNotFound, NewsdeskError
+from retrieval.errors import NewsdeskError
 from retrieval.extractive import ExtractiveAnswerer
 from retrieval.index_cache import IndexCache
 from retrieval.lexical import LexicalIndex
@@ -27,6 +26,7 @@ from retrieval.models import Answer, Article
 from retrieval.search import Retriever
 from retrieval.service import Answerer, AskService, Limits
 from retrieval.store import ArticleSummary, ChromaStore, embedded_client, http_client
+from retrieval.urls import is_url
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +136,6 @@ class Newsroom:
         as_of: datetime | None = None,
         limits: Limits | None = None,
     ) -> Answer:
-        if limits and limits.article:  # the service looks an article up by its stored id or link
-            limits = replace(limits, article=self._find(limits.article, namespace).id)
         return self.asker.ask(question, namespace, k=k or self.top_k, as_of=as_of, limits=limits)
 
     def ingest_sync(
@@ -176,15 +174,8 @@ class Newsroom:
         return list(limit_items(articles_from_bytes(data, name), self.max_articles_per_request, name))
 
     def _find(self, key: str, namespace: str) -> ArticleSummary:
-        """The article with this id or link; a link is also tried in its canonical form (the one
-        stored), so one copied from a browser, with ``www.`` or tracking parameters, still finds it."""
-        key = key.strip()
-        found = self.store.find_article(namespace, key)
-        if found is None and is_url(key):
-            found = self.store.find_article(namespace, canonical_url(key))
-        if found is None:
-            raise ArticleNotFound(f"no article {key!r} here")
-        return found
+        """The article with this id or link, else an error naming the key."""
+        return self.asker.article_called(key, namespace)
 
     def forget_sync(self, key: str, namespace: str = "default") -> ArticleSummary:
         found = self._find(key, namespace)

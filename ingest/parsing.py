@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ingest.errors import ParseError
-from ingest.urls import canonical_url
 from retrieval.models import Article
+from retrieval.urls import canonical_url
 
 # Runs of spaces that may include non-breaking and other Unicode spaces.
 _SPACES = r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]"

@@ -13,10 +13,10 @@ from typing import Any
 from ingest.chunking import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP_TOKENS, chunk_article
 from ingest.errors import IngestError, UnsupportedSource
 from ingest.loaders import DEFAULT_MAX_FILE_BYTES, Item, iter_path
-from ingest.urls import is_url
 from retrieval.embedder import Embedder, Vectors
 from retrieval.models import Article, Chunk
 from retrieval.store import ChromaStore
+from retrieval.urls import is_url
 
 log = logging.getLogger(__name__)
 

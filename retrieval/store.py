@@ -24,6 +24,7 @@ from chromadb.config import Settings as ChromaSettings
 from retrieval.embedder import DIMENSIONS, Vectors
 from retrieval.errors import InvalidNamespace, StoreLayoutError, StoreUnavailable
 from retrieval.models import Article, Chunk, RetrievedChunk
+from retrieval.urls import canonical_url, is_url
 
 log = logging.getLogger(__name__)
 
@@ -292,12 +293,17 @@ class ChromaStore:
         return len(ids)
 
     def find_article(self, namespace: str, key: str) -> ArticleSummary | None:
-        """An article by id or by URL."""
+        """An article by id or by URL; a URL is also tried in its canonical form (the one stored),
+        so one copied from a browser, with ``www.`` or tracking parameters, still finds it."""
         col = self.collection(namespace)
         if col is None:
             return None
-        for field in ("article_id", "url"):
-            got = self._call(col.get, where={"$and": [{field: key}, {"index": 0}]}, include=["metadatas"])
+        key = key.strip()
+        lookups = [("article_id", key), ("url", key)]
+        if is_url(key) and canonical_url(key) != key:
+            lookups.append(("url", canonical_url(key)))
+        for field, value in lookups:
+            got = self._call(col.get, where={"$and": [{field: value}, {"index": 0}]}, include=["metadatas"])
             if got["ids"]:
                 return _summary(got["metadatas"][0])
         return None

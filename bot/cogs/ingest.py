@@ -19,7 +19,7 @@ from bot.newsroom import MAX_LINKS
 from bot.permissions import Refusal, manager_only
 from bot.render_discord import NO_PINGS, ingest_message
 from ingest.loaders import TEXT_SUFFIXES
-from ingest.urls import canonical_url
+from retrieval.urls import canonical_url
 
 if TYPE_CHECKING:
     from bot.discord_app import NewsdeskBot

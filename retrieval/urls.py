@@ -1,4 +1,4 @@
-"""Canonical URLs, so one story reached by two links is stored once."""
+"""Canonical URLs, so one story reached by two links is stored once and found by either."""
 
 from __future__ import annotations
 
