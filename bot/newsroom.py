@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import chain
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from bot.settings import Settings
 from ingest.errors import AttachmentTooLarge, UrlRefused
@@ -28,6 +29,8 @@ from retrieval.service import Answerer, AskService, Limits
 from retrieval.store import ArticleSummary, ChromaStore, embedded_client, http_client
 from retrieval.urls import is_url
 
+P = ParamSpec("P")
+R = TypeVar("R")
 log = logging.getLogger(__name__)
 
 
@@ -80,6 +83,17 @@ def fetcher_from_settings(settings: Settings) -> Fetcher:
 
 
 MAX_LINKS = 10  # links one /ingest may fetch
+
+
+def off_the_loop(blocking: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """``blocking`` as a coroutine function that runs it on a worker thread, so the event loop
+    (Discord's heartbeat, other members' questions) never waits on the store or the model."""
+
+    @functools.wraps(blocking)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        return await asyncio.to_thread(blocking, *args, **kwargs)
+
+    return run
 
 
 @dataclass
@@ -296,30 +310,14 @@ class Newsroom:
                 raise UrlRefused(f"{url[:80]!r} is not a link; give one starting with https://")
         return await asyncio.to_thread(self.ingest_posted_sync, list(links), list(files), namespace, added_by)
 
-    async def ingest_bytes(
-        self, data: bytes, name: str, namespace: str = "default", added_by: str | None = None
-    ) -> IngestReport:
-        return await asyncio.to_thread(self.ingest_bytes_sync, data, name, namespace, added_by)
-
-    async def forget(self, key: str, namespace: str = "default") -> ArticleSummary:
-        return await asyncio.to_thread(self.forget_sync, key, namespace)
-
-    async def forget_added_by(
-        self, added_by: str, namespace: str = "default"
-    ) -> tuple[list[Article], list[str]]:
-        return await asyncio.to_thread(self.forget_added_by_sync, added_by, namespace)
-
-    async def articles(self, namespace: str = "default") -> list[ArticleSummary]:
-        return await asyncio.to_thread(self.articles_sync, namespace)
-
-    async def export(self, namespace: str = "default") -> tuple[list[Article], list[str]]:
-        return await asyncio.to_thread(self.export_sync, namespace)
-
-    async def article(self, key: str, namespace: str = "default") -> Article:
-        return await asyncio.to_thread(self.article_sync, key, namespace)
-
-    async def stats(self, namespace: str | None = None) -> dict[str, Any]:
-        return await asyncio.to_thread(self.stats_sync, namespace)
+    # the same as their ``_sync`` twins, run on a worker thread
+    ingest_bytes = off_the_loop(ingest_bytes_sync)
+    forget = off_the_loop(forget_sync)
+    forget_added_by = off_the_loop(forget_added_by_sync)
+    articles = off_the_loop(articles_sync)
+    export = off_the_loop(export_sync)
+    article = off_the_loop(article_sync)
+    stats = off_the_loop(stats_sync)
 
     async def warm(self, namespaces: Iterable[str]) -> list[str]:
         return await asyncio.to_thread(self.warm_sync, list(namespaces))
