@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import chain
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from bot.settings import Settings
 from ingest.errors import AttachmentTooLarge, UrlRefused
@@ -31,6 +30,7 @@ from retrieval.urls import is_url
 
 P = ParamSpec("P")
 R = TypeVar("R")
+S = TypeVar("S")
 log = logging.getLogger(__name__)
 
 
@@ -85,14 +85,16 @@ def fetcher_from_settings(settings: Settings) -> Fetcher:
 MAX_LINKS = 10  # links one /ingest may fetch
 
 
-def off_the_loop(blocking: Callable[P, R]) -> Callable[P, Awaitable[R]]:
-    """``blocking`` as a coroutine function that runs it on a worker thread, so the event loop
-    (Discord's heartbeat, other members' questions) never waits on the store or the model."""
+def off_the_loop(blocking: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], Awaitable[R]]:
+    """The method ``blocking`` as a coroutine method that runs it on a worker thread, so the event
+    loop (Discord's heartbeat, other members' questions) never waits on the store or the model.
+    It is looked up on the object at each call, so a replacement set on an instance is used."""
+    name = blocking.__name__
 
-    @functools.wraps(blocking)
-    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        return await asyncio.to_thread(blocking, *args, **kwargs)
+    async def run(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return cast(R, await asyncio.to_thread(getattr(self, name), *args, **kwargs))
 
+    run.__doc__ = f"``{name}`` on a worker thread."
     return run
 
 
@@ -267,15 +269,7 @@ class Newsroom:
 
     # -- asynchronous (Discord): blocking work runs off the event loop ------------------------
 
-    async def ask(
-        self,
-        question: str,
-        namespace: str = "default",
-        k: int | None = None,
-        as_of: datetime | None = None,
-        limits: Limits | None = None,
-    ) -> Answer:
-        return await asyncio.to_thread(self.ask_sync, question, namespace, k, as_of, limits)
+    ask = off_the_loop(ask_sync)
 
     async def outlets(self, namespace: str = "default") -> list[str]:
         """The outlets of the namespace's articles, sorted."""
