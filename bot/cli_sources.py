@@ -152,7 +152,7 @@ def cmd_forget(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     """Remove one article (by id or URL) and all its passages from the namespace, or every article
     ``--added-by`` someone (a copy first written to ``--out`` when given)."""
     if (args.key is None) == (args.added_by is None):
-        raise NewsdeskError("give KEY (one article) or --added-by WHO (all they added), not both")
+        raise NewsdeskError("give either KEY (one article) or --added-by WHO (all they added)")
     if args.out and not args.added_by:
         raise NewsdeskError("--out goes with --added-by (`newsdesk show KEY --json` copies one article)")
     if args.added_by:

@@ -27,6 +27,7 @@ from bot.render_discord import (
 from bot.render_text import added_line, counted
 from retrieval.citations import outlet_and_day
 from retrieval.fragments import web_link
+from retrieval.models import Article
 from retrieval.store import ArticleSummary
 
 if TYPE_CHECKING:
@@ -125,10 +126,25 @@ class Sources(commands.Cog):
         log.info("forget guild=%s user=%s article=%s", namespace, interaction.user.id, gone.id)
 
     async def _forget_added_by(self, interaction: discord.Interaction[Any], member: discord.User) -> None:
-        """Remove every article ``member`` added; the manager alone gets them as a file."""
+        """Remove every article ``member`` added; the manager alone gets them as a file. When the
+        copy is more than Discord lets the bot attach, nothing is removed."""
         namespace = namespace_for(interaction.guild_id)
+        origin, limit = discord_origin(member.id), interaction.filesize_limit
         await interaction.response.defer(thinking=True)
-        copies, broken = await self.bot.newsroom.forget_added_by(discord_origin(member.id), namespace)
+        copy: list[bytes] = []
+
+        def keep(copies: list[Article]) -> None:  # before anything is removed
+            data = "".join(export_lines(copies)).encode("utf-8")
+            if len(data) > limit:
+                raise Refusal(
+                    f"What {member.display_name} added is {len(data) / 1e6:.1f} MB, more than the "
+                    f"{limit / 1e6:.0f} MB Discord lets me attach as a copy, so nothing was removed: run "
+                    f"`newsdesk forget --added-by {origin} --out FILE.jsonl --namespace {namespace}` "
+                    "on the bot's machine."
+                )
+            copy.append(data)
+
+        copies, broken = await self.bot.newsroom.forget_added_by(origin, namespace, keep)
         count = len(copies) + len(broken)
         if not count:
             text = f"{member.mention} added no article to this server's library: nothing removed."
@@ -146,15 +162,16 @@ class Sources(commands.Cog):
         )
         if not copies:
             return
-        data = "".join(export_lines(copies)).encode("utf-8")
-        if len(data) > interaction.filesize_limit:
-            text = "They were too large to attach as a copy."
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
-            return
-        text = f"A copy of the {counted(len(copies), 'article')} removed: `/ingest file:` puts them back."
+        text = f"A copy of the {counted(len(copies), 'article')} removed: `/ingest file:` puts them back"
+        most = self.bot.settings.max_articles_per_request
+        text += (
+            f" ({most} articles a file at most; `newsdesk ingest` any number)." if len(copies) > most else "."
+        )
         await interaction.followup.send(
             text,
-            file=discord.File(io.BytesIO(data), filename=f"newsdesk-{namespace}-added-by-{member.id}.jsonl"),
+            file=discord.File(
+                io.BytesIO(copy[0]), filename=f"newsdesk-{namespace}-added-by-{member.id}.jsonl"
+            ),
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )

@@ -282,8 +282,8 @@ def test_forget_added_by_json_prints_each_removed_article_in_full(run, added_by_
     ("argv", "says"),
     [
         (("--added-by", "discord:7"), "error: no article in namespace default was added by 'discord:7'\n"),
-        ((VANCE_ID, "--added-by", "discord:42"), "error: give KEY (one article) or --added-by WHO"),
-        ((), "error: give KEY (one article) or --added-by WHO"),
+        ((VANCE_ID, "--added-by", "discord:42"), "error: give either KEY (one article) or --added-by WHO"),
+        ((), "error: give either KEY (one article) or --added-by WHO"),
         ((VANCE_ID, "--out", "x.jsonl"), "error: --out goes with --added-by"),
         (
             ("--added-by", "discord:42", "--out", "/no/such/dir/x.jsonl"),

@@ -1038,6 +1038,15 @@ async def test_a_manager_lists_and_forgets_what_one_member_added_and_gets_a_copy
         f"<@{reader.id}> added no article to this server's library: nothing removed."
     ]
 
+    fake.attachment_size_limit = 100  # a copy Discord would not take: nothing is removed
+    too_big = await harness.command("forget", {"added_by": editor}, guild=guild, user=manager)
+    assert ephemeral_reply(too_big).endswith(
+        f"so nothing was removed: run `newsdesk forget --added-by discord:{editor.id} --out FILE.jsonl"
+        f" --namespace {namespace}` on the bot's machine."
+    )
+    assert len(newsroom.store.articles(namespace)) == 3
+    fake.attachment_size_limit = 25 * 1024 * 1024
+
     forgot = await harness.command("forget", {"added_by": editor}, guild=guild, user=manager)
     public, private = [r for r in forgot if r.method == "POST" and "/webhooks/" in r.path]
     assert public.payload["content"] == f"Forgot the 2 articles <@{editor.id}> added."
