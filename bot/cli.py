@@ -30,7 +30,7 @@ from bot.cli_sources import (
     positive,
 )
 from bot.feedback import DOWN, UP, Feedback
-from bot.followups import Asked, asks_for_help, next_turn
+from bot.followups import Asked, NoSuchSource, asks_for_help, next_turn, source_named
 from bot.library import parse_day
 from bot.newsroom import Newsroom
 from bot.render_text import answer_text, counted, library_summary, report_text
@@ -122,6 +122,8 @@ def cmd_ask(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
         return _ask_batch(args, room, out)
     if not args.question:
         raise UsageError("ask needs a QUESTION or --questions FILE.jsonl")
+    if not args.article:
+        _no_source_named(args.question)
     with namespace_named(args.article or "", args.namespace):  # an --article that is not there
         answer = room.ask_sync(
             args.question, args.namespace, k=args.k, as_of=parse_as_of(args.as_of), limits=limits_of(args)
@@ -131,6 +133,19 @@ def cmd_ask(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
     else:
         out.write(answer_text(answer) + "\n")
     return 0
+
+
+def _no_source_named(question: str) -> None:
+    """``ask`` keeps no answer between runs, so "summarize [2]" has no source [2] to take."""
+    try:
+        next_turn(question, None)
+    except NoSuchSource:
+        named = source_named(question)  # it names one, or next_turn would not have refused
+        raise NewsdeskError(
+            f"`newsdesk ask` keeps no earlier answer to take source [{named[0] if named else '?'}] from: "
+            "ask it in `newsdesk chat`, or ask of that article alone with --article and the link "
+            "listed under the source"
+        ) from None
 
 
 def _ask_batch(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:

@@ -142,8 +142,8 @@ def next_turn(question: str, previous: Asked | None, replied: bool = False) -> T
     if previous is None:
         if named is not None and not _asks_anything(named[1]):  # "summarize [2]" of nothing
             raise NoSuchSource(
-                f"there is no answer before this one to take source [{named[0]}] from: "
-                "reply to an answer to ask about its sources"
+                f"there is no answer before this one to take source [{named[0]}] from: ask about a "
+                "source right after the answer that lists it (in Discord, reply to it)"
             )
         return Turn(question)
     if named is not None:

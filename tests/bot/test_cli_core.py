@@ -213,3 +213,18 @@ def test_ask_about_one_article_by_id_or_link(run):
     code, out, err = run("ask", "What was approved?", "--article", "https://courier.example/nope")
     assert (code, out) == (1, "")
     assert err.strip() == "error: no article 'https://courier.example/nope' in namespace default"
+
+
+def test_ask_of_a_source_number_says_ask_keeps_no_earlier_answer(run):
+    run("ingest", str(Path(__file__).parent / "articles"))
+    code, out, err = run("ask", "summarize [2]")
+    assert (code, out) == (1, "")
+    assert err == (
+        "error: `newsdesk ask` keeps no earlier answer to take source [2] from: ask it in `newsdesk chat`,"
+        " or ask of that article alone with --article and the link listed under the source\n"
+    )
+    library = "https://courier.example/floating-library"
+    code, out, _ = run("ask", "summarize [2]", "--article", library, "--json")
+    assert code == 0 and {c["url"] for c in json.loads(out)["citations"]} == {library}
+    code, out, _ = run("ask", "What was approved, according to [2]?")  # a question of its own
+    assert code == 0 and "[1]" in out
