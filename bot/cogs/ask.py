@@ -218,11 +218,10 @@ class Ask(commands.Cog):
             await interaction.followup.send(text, ephemeral=private, allowed_mentions=NO_PINGS, wait=True)
             for text in answer_messages(answer)
         ]
-        asked = Asked.of(turn, answer)
-        if not private:
+        if not private:  # a private question is not kept, on disk or in memory
+            asked = Asked.of(turn, answer)
             self.askers.note(interaction.channel_id, interaction.user.id, asked)
-        thread = None if private else thread_id(interaction.channel)
-        await self.remember([*(m.id for m in sent), thread], asked)
+            await self.remember([*(m.id for m in sent), thread_id(interaction.channel)], asked)
         log.info(
             "ask guild=%s user=%s mode=%s citations=%d messages=%d",
             namespace,

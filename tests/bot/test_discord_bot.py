@@ -7,9 +7,11 @@ message, 8 = autocomplete; flag 64 = ephemeral), webhook follow-ups and channel 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
+import sqlite3
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,6 +115,18 @@ async def test_private_ask_is_deferred_ephemerally(fake, start_bot, newsroom):
     requests = await harness.command("ask", options, guild=guild, user=fake.user("reader"))
     assert callback(requests).payload["data"]["flags"] & EPHEMERAL
     assert "June 2026" in followup_texts(requests)[0]
+
+    def kept() -> int:  # questions on disk
+        path = harness.bot.get_cog("Ask").conversations.path
+        if not path.exists():
+            return 0
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            return int(db.execute("SELECT count(*) FROM answered").fetchone()[0])
+
+    assert kept() == 0  # a private question is not kept
+    options["private"] = False
+    await harness.command("ask", options, guild=guild, user=fake.user("reader"))
+    assert kept() == 1
 
 
 async def test_find_sources_on_a_message_quotes_what_the_articles_say_to_the_member_only(
