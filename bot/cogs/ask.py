@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import discord
 from discord import app_commands
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+K = TypeVar("K")
+V = TypeVar("V")
 MAX_QUESTION_CHARS = 500
 # A question that leans on the one before it ("when did he arrive?") continues the same member's
 # last question in the same channel when it came this recently, reply or not.
@@ -65,76 +67,66 @@ def thread_id(channel: object) -> int | None:
     return channel.id if isinstance(channel, discord.Thread) else None
 
 
-class RecentAskers:
-    """Each member's last question per channel, for follow-ups asked without replying.
-
-    In memory only and bounded: the context is minutes old or useless.
-    """
+class Recent(Generic[K, V]):
+    """Values noted by key in the last ``seconds``: in memory only, the newest ``capacity`` kept
+    (the context is minutes old or useless)."""
 
     def __init__(self, seconds: float = FOLLOW_UP_SECONDS, capacity: int = 2000) -> None:
         self.seconds = seconds
         self.capacity = capacity
-        self._last: OrderedDict[tuple[int, int], tuple[Asked, float]] = OrderedDict()
+        self._noted: OrderedDict[K, tuple[V, float]] = OrderedDict()
 
-    def note(self, channel_id: int | None, user_id: int, asked: Asked) -> None:
-        if channel_id is None:
-            return
-        self._last[(channel_id, user_id)] = (asked, time.monotonic())
-        self._last.move_to_end((channel_id, user_id))
-        while len(self._last) > self.capacity:
-            self._last.popitem(last=False)
+    def note(self, key: K, value: V, keep_time: bool = False) -> None:
+        """Note ``value`` under ``key``; ``keep_time``: it replaces a value noted earlier, whose
+        time it keeps (so it expires when that one would have)."""
+        found = self._noted.get(key)
+        at = found[1] if keep_time and found else time.monotonic()
+        self._noted[key] = (value, at)
+        self._noted.move_to_end(key)
+        while len(self._noted) > self.capacity:
+            self._noted.popitem(last=False)
 
-    def last(self, channel_id: int | None, user_id: int) -> Asked | None:
-        """The member's last question here, if it was recent enough to follow on from."""
-        found = self._last.get((channel_id, user_id)) if channel_id is not None else None
+    def get(self, key: K) -> V | None:
+        """The value noted under ``key``, if noted recently enough."""
+        found = self._noted.get(key)
         if found is None or time.monotonic() - found[1] > self.seconds:
             return None
         return found[0]
+
+    def pop(self, key: K) -> V | None:
+        """Forget ``key``, returning its value if it was recent."""
+        value = self.get(key)
+        self._noted.pop(key, None)
+        return value
+
+
+class RecentAskers:
+    """Each member's last question per channel, for follow-ups asked without replying."""
+
+    def __init__(self) -> None:
+        self._last: Recent[tuple[int, int], Asked] = Recent()
+
+    def note(self, channel_id: int | None, user_id: int, asked: Asked) -> None:
+        if channel_id is not None:
+            self._last.note((channel_id, user_id), asked)
+
+    def last(self, channel_id: int | None, user_id: int) -> Asked | None:
+        """The member's last question here, if it was recent enough to follow on from."""
+        return self._last.get((channel_id, user_id)) if channel_id is not None else None
 
 
 @dataclass(frozen=True, slots=True)
 class Reply:
     """The bot's reply to a member's question message: the question as it was read, what it was
     asked after (``previous``; ``replied``: by a reply or in the bot's thread), and the ids of
-    the reply's messages, so that an edit of the question can answer the new wording in place."""
+    the reply's messages, so that an edit of the question can answer the new wording in place.
+    Kept by question message id for 15 minutes: a later edit is left alone, like a follow-up
+    without a reply."""
 
     question: str
     previous: Asked | None
     replied: bool
     messages: tuple[int, ...]
-
-
-class RecentReplies:
-    """The bot's replies to the last questions asked by mention, by question message id.
-
-    In memory only and bounded: an edit that comes later than ``seconds`` after the question is
-    left alone, like a follow-up without a reply.
-    """
-
-    def __init__(self, seconds: float = FOLLOW_UP_SECONDS, capacity: int = 2000) -> None:
-        self.seconds = seconds
-        self.capacity = capacity
-        self._replies: OrderedDict[int, tuple[Reply, float]] = OrderedDict()
-
-    def note(self, question_id: int, reply: Reply) -> None:
-        """Note the reply to message ``question_id``; an answer to an edit keeps the question's time."""
-        at = found[1] if (found := self._replies.get(question_id)) else time.monotonic()
-        self._replies[question_id] = (reply, at)
-        self._replies.move_to_end(question_id)
-        while len(self._replies) > self.capacity:
-            self._replies.popitem(last=False)
-
-    def forget(self, question_id: int) -> Reply | None:
-        """Forget the reply to message ``question_id`` (deleted), returning it if still recent."""
-        reply = self.get(question_id)
-        self._replies.pop(question_id, None)
-        return reply
-
-    def get(self, question_id: int) -> Reply | None:
-        found = self._replies.get(question_id)
-        if found is None or time.monotonic() - found[1] > self.seconds:
-            return None
-        return found[0]
 
 
 def following_on(answer: Answer, turn: Turn) -> Answer:
@@ -151,7 +143,7 @@ class Ask(commands.Cog):
         self.bot = bot
         self.conversations = Conversations(bot.settings.data_dir / "conversations.sqlite3")
         self.askers = RecentAskers()
-        self.replies = RecentReplies()
+        self.replies: Recent[int, Reply] = Recent()
         # Context menus cannot be declared inside a cog: made here, added to the tree on load.
         self.find_sources_menu = app_commands.ContextMenu(name=FIND_SOURCES, callback=self.find_sources)
 
@@ -337,7 +329,7 @@ class Ask(commands.Cog):
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         """A question the bot answered lately was deleted (by its asker or a moderator): its
         answer goes too, rather than quoting articles under nothing."""
-        earlier = self.replies.forget(payload.message_id)
+        earlier = self.replies.pop(payload.message_id)
         if not earlier:
             return
         channel = self.bot.get_partial_messageable(payload.channel_id, guild_id=payload.guild_id)
@@ -384,7 +376,8 @@ class Ask(commands.Cog):
             self.askers.note(message.channel.id, message.author.id, Asked(turn.query))
             answer, texts = await self._answer(message, turn, implicit=not replied)
         sent = await self._deliver(message, texts, earlier)
-        self.replies.note(message.id, Reply(question, previous, replied, tuple(m.id for m in sent)))
+        reply = Reply(question, previous, replied, tuple(m.id for m in sent))
+        self.replies.note(message.id, reply, keep_time=True)  # an edit's answer expires with the question
         if answer is None:
             return
         asked = Asked.of(turn, answer)
