@@ -137,12 +137,14 @@ def cmd_ask(args: argparse.Namespace, room: Newsroom, out: TextIO) -> int:
 
 def _no_source_named(question: str) -> None:
     """``ask`` keeps no answer between runs, so "summarize [2]" has no source [2] to take."""
+    named = source_named(question)
+    if named is None:
+        return
     try:
         next_turn(question, None)
     except NoSuchSource:
-        named = source_named(question)  # it names one, or next_turn would not have refused
         raise NewsdeskError(
-            f"`newsdesk ask` keeps no earlier answer to take source [{named[0] if named else '?'}] from: "
+            f"`newsdesk ask` keeps no earlier answer to take source [{named[0]}] from: "
             "ask it in `newsdesk chat`, or ask of that article alone with --article and the link "
             "listed under the source"
         ) from None
@@ -420,7 +422,7 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     if args.command == "doctor":
         return run_doctor(args, settings, sys.stdout)
     if args.command == "feedback":
-        return cmd_feedback(args, Feedback(settings.data_dir / "feedback.sqlite3"), sys.stdout)
+        return cmd_feedback(args, Feedback.in_folder(settings.data_dir), sys.stdout)
     try:
         room = Newsroom.from_settings(settings)
         return int(args.handler(args, room, sys.stdout))

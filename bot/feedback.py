@@ -57,6 +57,11 @@ class Feedback:
         self.path = path
         self._db = SqliteFile(path, _SCHEMA).transaction
 
+    @classmethod
+    def in_folder(cls, data_dir: Path) -> Feedback:
+        """The votes of the bot that keeps its data in ``data_dir``."""
+        return cls(data_dir / "feedback.sqlite3")
+
     def vote(
         self, message_id: int, user_id: int, vote: int, guild_id: int, channel_id: int, question: str
     ) -> None:

@@ -38,7 +38,7 @@ class Votes(commands.Cog):
 
     def __init__(self, bot: NewsdeskBot) -> None:
         self.bot = bot
-        self.feedback = Feedback(bot.settings.data_dir / "feedback.sqlite3")
+        self.feedback = Feedback.in_folder(bot.settings.data_dir)
         # one vote at a time, in the order Discord sent them: a reaction taken back at once must
         # not be written before it was added
         self._in_order = asyncio.Lock()
